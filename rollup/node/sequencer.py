@@ -1,0 +1,507 @@
+"""The sequencer service: group-commit intake, the sealing loop and the lease.
+
+Two asyncio tasks in one :class:`asyncio.TaskGroup`:
+
+- **intake writer**: submissions are validated and admitted to the pool tentatively, then queued;
+  the writer collects whatever is queued (after ``intake_batch_window``), writes it in ONE
+  database transaction, and only then confirms the entries and resolves the submitters'
+  futures. Durability strictly before acknowledgement; a failed write acknowledges nothing.
+- **sealer**: every ``block_time`` (or at once when the ready gas fills a block) it picks
+  transactions by effective tip (nonce order per sender), builds the block on copies of the
+  trees (in a worker thread), writes the block and all its effects in ONE transaction (which also
+  renews the lease), and only then advances the live state, trees and pool. When idle it seals an
+  empty block every ``empty_block_interval`` seconds, expires gap-buffer transactions, and
+  renews the lease.
+
+A :class:`LeaseLost` from any write *fences* the sequencer: nothing more is written or
+acknowledged, and :attr:`Sequencer.failed` is set so the process can exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+
+from rollup.core.exceptions import BlockGasExhausted, NonceTooHigh, NonceTooLow, TransactionError
+from rollup.core.builder import BlockBuilder, SealedBlock
+from rollup.core.execution import validate_transaction
+from rollup.core.hashing import keccak
+from rollup.core.transactions import decode_transaction
+from rollup.storage import BlockWrite, LeaseLost, Outcome, PendingTx, Store
+
+from .chain import Chain, block_write
+from .config import NodeSettings
+from .errors import NodeError, NotSequencer, Overloaded, ShuttingDown
+from .mempool import REASON_GAP_EXPIRED, REASON_REPLACED, REASON_STALE_NONCE, Mempool, PoolEntry
+
+__all__ = ["Sequencer", "SealResult", "OUTCOME_CACHE_SIZE", "REASON_INVALID_PREFIX",
+           "DECODE_THREAD_MIN"]
+
+_log = logging.getLogger(__name__)
+
+OUTCOME_CACHE_SIZE = 100_000
+"""Recent drop outcomes kept in memory (older ones are read from the store)."""
+
+REASON_INVALID_PREFIX = "invalid at inclusion: "
+"""Prefix of the reason of a transaction the block builder refused."""
+
+DECODE_THREAD_MIN = 32
+"""Batches at least this large are decoded in a worker thread (signature recovery releases the
+GIL, so it overlaps with the event loop); smaller ones inline (the thread hop costs more)."""
+
+
+class _Group:
+    """The submitters of one batch wait on one future; per-entry failures are kept apart."""
+
+    __slots__ = ("fut", "left", "errors")
+
+    def __init__(self, fut: asyncio.Future[None]) -> None:
+        self.fut = fut
+        self.left = 0
+        self.errors: dict[bytes, Exception] = {}
+
+    def done_one(self) -> None:
+        self.left -= 1
+        if self.left <= 0 and not self.fut.done():
+            self.fut.set_result(None)
+
+    def fail(self, tx_hash: bytes, error: Exception) -> None:
+        self.errors[tx_hash] = error
+        self.done_one()
+
+
+@dataclass(slots=True)
+class SealResult:
+    """What one sealing round did (for tests and metrics)."""
+
+    sealed: SealedBlock | None
+    included: list[PoolEntry] = field(default_factory=list)
+    dropped: list[tuple[PoolEntry, str]] = field(default_factory=list)
+    unused: list[PoolEntry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Built:
+    sealed: SealedBlock
+    state_tree: Any
+    withdrawal_tree: Any
+    included: list[PoolEntry]
+    dropped: list[tuple[PoolEntry, str]]
+    unused: list[PoolEntry]
+    write: BlockWrite
+
+
+def _build(chain: Chain, candidates: list[PoolEntry], now: float,
+           extra_drops: list[Outcome], env: Any = None, deposits: Sequence[Any] = ()) -> _Built:
+    """Build and seal the next block from ``candidates`` and derive its store records (runs in
+    a worker thread: it reads the head state and works on tree copies only)."""
+    state_tree = chain.state_tree.copy()
+    withdrawal_tree = chain.withdrawal_tree.copy()
+    builder = BlockBuilder(chain.state, state_tree, withdrawal_tree, env or chain.next_env(now))
+    for deposit in deposits:  # L1 deposits first, in nonce order (rollup.settlement.feed)
+        try:
+            builder.add(deposit)
+        except TransactionError:  # already applied: never credited twice
+            pass
+    included: list[PoolEntry] = []
+    dropped: list[tuple[PoolEntry, str]] = []
+    unused: list[PoolEntry] = []
+    for entry in candidates:
+        try:
+            builder.add(entry.tx)
+        except (BlockGasExhausted, NonceTooHigh):
+            unused.append(entry)
+        except TransactionError as exc:
+            dropped.append((entry, REASON_INVALID_PREFIX + str(exc)))
+        else:
+            included.append(entry)
+    sealed = builder.seal()
+    drops = [Outcome(e.hash, reason, now) for e, reason in dropped] + extra_drops
+    write = block_write(sealed, state_tree, included_pending=[e.hash for e in included],
+                        dropped=drops)
+    return _Built(sealed, state_tree, withdrawal_tree, included, dropped, unused, write)
+
+
+class Sequencer:
+    """Intake, pool and sealing of one lease-holding sequencer."""
+
+    def __init__(self, settings: NodeSettings, store: Store, chain: Chain,
+                 clock: Callable[[], float] = time.time, l1_feed: Any = None) -> None:
+        self.settings = settings
+        self.l1_feed = l1_feed  # rollup.settlement.feed.L1Feed, or None: no L1 (origin zero)
+        self.store = store
+        self.chain = chain
+        self.holder = settings.sequencer_id
+        self.pool = Mempool(
+            max_size=settings.pool_max_size, max_per_sender=settings.pool_max_per_sender,
+            gap_max=settings.gap_max, gap_time=settings.gap_buffer_time,
+            bump_percent=settings.replacement_bump_percent)
+        self.failed = asyncio.Event()
+        self.failure: BaseException | None = None
+        self.blocks_sealed = 0
+        self.txs_included = 0
+        self._clock = clock
+        self._queue: collections.deque[tuple[PoolEntry, _Group]] = collections.deque()
+        self._queued = 0
+        self._waiters: dict[bytes, asyncio.Future[None]] = {}
+        self._intake_wake = asyncio.Event()
+        self._seal_wake = asyncio.Event()
+        self._outcomes: collections.OrderedDict[bytes, Outcome] = collections.OrderedDict()
+        self._dropping: dict[bytes, Outcome] = {}
+        self._unsaved_drops: list[Outcome] = []
+        self._next_seq = 1
+        self._closing = False
+        self._writing = False
+        self._env_key: tuple[bytes, int] | None = None
+        self._env: object = None
+        self._runner: asyncio.Task[None] | None = None
+        self._last_write = time.monotonic()
+        self._seal_lock = asyncio.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def restore_pending(self) -> int:
+        """Re-admit the acknowledged, not yet included transactions (restart)."""
+        rows = await self.store.load_pending()
+        now = self._clock()
+        drops: list[Outcome] = []
+        for row in rows:
+            self._next_seq = max(self._next_seq, row.seq + 1)
+            try:
+                tx = decode_transaction(row.raw, self.settings.chain_id)
+            except TransactionError as exc:
+                drops.append(Outcome(row.hash, f"undecodable at restart: {exc}", now))
+                continue
+            account_nonce = self.chain.account(tx.sender).nonce
+            if tx.nonce < account_nonce:
+                drops.append(Outcome(row.hash, REASON_STALE_NONCE, now))
+                continue
+            loser = self.pool.restore(PoolEntry(tx, row.seq, row.arrived_at), account_nonce, now)
+            if loser is not None:
+                drops.append(Outcome(loser.hash, REASON_REPLACED, now, tx.hash))
+        if drops:
+            await self.store.commit_intake(self.holder, [], drops)
+            self._remember(drops)
+        return len(rows) - len(drops)
+
+    def start(self) -> None:
+        """Start the intake writer and the sealer."""
+        self._runner = asyncio.create_task(self._run(), name="sequencer")
+
+    async def _run(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._intake_loop(), name="intake-writer")
+                tg.create_task(self._seal_loop(), name="sealer")
+        except Exception as group:
+            errors = group.exceptions if isinstance(group, ExceptionGroup) else (group,)
+            lost = [e for e in errors if isinstance(e, LeaseLost)]
+            if lost:
+                _log.error("sequencer fenced: %s", lost[0])
+            else:
+                _log.error("sequencer stopped", exc_info=errors[0])
+            self._fence(lost[0] if lost else errors[0])
+
+    def _fence(self, exc: BaseException) -> None:
+        self.failure = exc
+        self.failed.set()
+        for entry, group in list(self._queue):
+            self.pool.abandon(entry)
+            self._waiters.pop(entry.hash, None)
+            group.fail(entry.hash, NotSequencer(getattr(exc, "current", None)))
+        self._queue.clear()
+        self._queued = 0
+
+    async def stop(self) -> None:
+        """Stop accepting, flush the acknowledged intake, seal nothing more, stop the tasks."""
+        self._closing = True
+        if self._runner is None:
+            return
+        if not self.failed.is_set():
+            self._intake_wake.set()
+            while (self._queue or self._writing) and not self.failed.is_set():
+                await asyncio.sleep(0.005)
+        async with self._seal_lock:
+            self._runner.cancel()
+            try:
+                await self._runner
+            except asyncio.CancelledError:
+                pass
+        self._runner = None
+
+    # -- intake ---------------------------------------------------------------------------
+
+    async def submit(self, raw: bytes) -> bytes:
+        """Admit ``raw``, wait until it is durable, return its hash (see ``L2Node``)."""
+        (result,) = await self.submit_many([raw])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def submit_many(self, raws: Sequence[bytes]) -> list[bytes | Exception]:
+        """Admit a batch; per item its hash once durable, or the exception that refused it.
+
+        One future serves the whole batch; large batches are decoded (signature recovery) in a
+        worker thread, which the C library runs without the GIL."""
+        if self.failed.is_set():
+            raise NotSequencer(getattr(self.failure, "current", None))
+        if self._closing:
+            raise ShuttingDown()
+        if self._queued >= self.settings.intake_queue_size:
+            return [Overloaded(self.settings.intake_queue_size) for _ in raws]
+        results: list[bytes | Exception | None] = [None] * len(raws)
+        hashes = [keccak(bytes(r)) for r in raws]
+        foreign: list[asyncio.Future[None]] = []
+        todo: list[int] = []
+        seen: dict[bytes, int] = {}
+        for i, tx_hash in enumerate(hashes):
+            known = self.pool.get(tx_hash)
+            if known is not None:
+                results[i] = tx_hash
+                if not known.durable:
+                    foreign.append(self._waiters[tx_hash])
+            elif tx_hash in seen:
+                results[i] = tx_hash  # duplicate inside the batch: settled with the first
+            else:
+                seen[tx_hash] = i
+                todo.append(i)
+        decoded = await self._decode([bytes(raws[i]) for i in todo])
+        group = _Group(asyncio.get_running_loop().create_future())
+        now = self._clock()
+        env = self._intake_env(now)
+        chain = self.chain
+        room = self.settings.intake_queue_size - self._queued
+        for i, tx in zip(todo, decoded):
+            if isinstance(tx, Exception):
+                results[i] = tx
+                continue
+            if room <= 0:
+                results[i] = Overloaded(self.settings.intake_queue_size)
+                continue
+            try:
+                validate_transaction(chain.state, tx, env.base_fee, env)
+                admission = self.pool.admit(tx, self._next_seq, now,
+                                            chain.account(tx.sender).nonce)
+            except NonceTooLow as exc:
+                results[i] = exc  # maybe already included: checked below
+                continue
+            except (TransactionError, NodeError) as exc:
+                results[i] = exc
+                continue
+            self._next_seq += 1
+            room -= 1
+            group.left += 1
+            self._queue.append((admission.entry, group))
+            self._waiters[hashes[i]] = group.fut
+            results[i] = hashes[i]
+        self._queued += group.left
+        if group.left:
+            self._intake_wake.set()
+            await asyncio.shield(group.fut)
+        else:
+            group.fut.set_result(None)
+        for fut in foreign:
+            await asyncio.shield(fut)
+        for i, result in enumerate(results):
+            if isinstance(result, NonceTooLow) and await self.store.get_transaction(hashes[i]):
+                results[i] = hashes[i]  # already included: idempotent
+            elif result == hashes[i] and hashes[i] in group.errors:
+                results[i] = group.errors[hashes[i]]
+        return results  # type: ignore[return-value]
+
+    async def _decode(self, raws: list[bytes]) -> list[Any]:
+        chain_id = self.settings.chain_id
+
+        def run() -> list[Any]:
+            out: list[Any] = []
+            for raw in raws:
+                try:
+                    out.append(decode_transaction(raw, chain_id))
+                except TransactionError as exc:
+                    out.append(exc)
+            return out
+
+        if len(raws) >= DECODE_THREAD_MIN:
+            return await asyncio.to_thread(run)
+        return run()
+
+    def _intake_env(self, now: float):  # -> BlockEnv of the next block (cached per head)
+        key = (self.chain.head.hash, int(now))
+        if key != self._env_key:
+            self._env = self.chain.next_env(now)
+            self._env_key = key
+        return self._env
+
+    async def _intake_loop(self) -> None:
+        settings = self.settings
+        while True:
+            await self._intake_wake.wait()
+            self._intake_wake.clear()
+            if len(self._queue) < settings.intake_batch_max and not self._closing:
+                await asyncio.sleep(settings.intake_batch_window)
+            while self._queue:
+                count = min(len(self._queue), settings.intake_batch_max)
+                batch = [self._queue.popleft() for _ in range(count)]
+                self._writing = True
+                try:
+                    await self._write_intake(batch)
+                finally:
+                    self._writing = False
+            if self.pool.ready_gas >= self.chain.gas_limit:
+                self._seal_wake.set()
+
+    async def _write_intake(self, batch: list[tuple[PoolEntry, _Group]]) -> None:
+        now = self._clock()
+        added = [PendingTx(e.seq, e.hash, e.tx.raw, e.tx.sender, e.tx.nonce, e.arrived_at)
+                 for e, _ in batch]
+        replaced = [Outcome(e.replaces.hash, REASON_REPLACED, now, e.hash)
+                    for e, _ in batch if e.replaces is not None]
+        self._queued -= len(batch)
+        try:
+            await self.store.commit_intake(self.holder, added, replaced)
+        except BaseException as exc:
+            error = NotSequencer(exc.current) if isinstance(exc, LeaseLost) else exc
+            for entry, group in batch:
+                self.pool.abandon(entry)
+                self._waiters.pop(entry.hash, None)
+                group.fail(entry.hash, error if isinstance(error, Exception)
+                           else ShuttingDown())
+            if isinstance(exc, (LeaseLost, asyncio.CancelledError)):
+                raise
+            _log.exception("intake write failed; %d submissions refused", len(batch))
+            return
+        self._last_write = time.monotonic()
+        self._remember(replaced)
+        for entry, group in batch:
+            self.pool.confirm(entry, now)
+            self._waiters.pop(entry.hash, None)
+            group.done_one()
+
+    # -- outcomes -------------------------------------------------------------------------
+
+    def _remember(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            self._dropping.pop(outcome.hash, None)
+            self._outcomes[outcome.hash] = outcome
+            self._outcomes.move_to_end(outcome.hash)
+        while len(self._outcomes) > OUTCOME_CACHE_SIZE:
+            self._outcomes.popitem(last=False)
+
+    def recent_outcome(self, tx_hash: bytes) -> Outcome | None:
+        """A drop decided by this process (durable, or being written right now)."""
+        return self._dropping.get(tx_hash) or self._outcomes.get(tx_hash)
+
+    # -- sealing --------------------------------------------------------------------------
+
+    async def _seal_loop(self) -> None:
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        last_block = round_start = loop.time()
+        while True:
+            # rounds start every block_time (a long round is not followed by a full pause)
+            pause = max(0.0, round_start + settings.block_time - loop.time())
+            try:
+                async with asyncio.timeout(pause):
+                    await self._seal_wake.wait()
+            except TimeoutError:
+                pass
+            self._seal_wake.clear()
+            round_start = loop.time()
+            has_work = self.pool.ready_gas > 0 or (
+                self.l1_feed is not None and self.l1_feed.has_pending())
+            idle_due = (settings.empty_block_interval > 0
+                        and loop.time() - last_block >= settings.empty_block_interval)
+            try:
+                if has_work or idle_due:
+                    await self.seal_once()
+                    last_block = loop.time()
+                    if self.pool.ready_gas >= self.chain.gas_limit:
+                        self._seal_wake.set()
+                else:
+                    await self._housekeeping()
+            except LeaseLost:
+                raise
+            except Exception:
+                _log.exception("sealing round failed; retrying after %.3fs", settings.block_time)
+                await asyncio.sleep(settings.block_time)
+
+    async def _housekeeping(self) -> None:
+        drops = self._expire_gaps()
+        if drops:
+            await self.store.commit_intake(self.holder, [], drops)
+            self._remember(drops)
+            self._unsaved_drops.clear()
+        elif time.monotonic() - self._last_write >= self.settings.lease_ttl / 3:
+            await self.store.renew_lease(self.holder, self.settings.lease_ttl)
+            self._last_write = time.monotonic()
+
+    def _expire_gaps(self) -> list[Outcome]:
+        now = self._clock()
+        for entry in self.pool.expire_gaps(now):
+            outcome = Outcome(entry.hash, REASON_GAP_EXPIRED, now)
+            self._dropping[entry.hash] = outcome
+            self._unsaved_drops.append(outcome)
+        return list(self._unsaved_drops)
+
+    async def seal_once(self) -> SealResult:
+        """Seal one block now (possibly empty) and make it durable."""
+        async with self._seal_lock:
+            return await self._seal()
+
+    async def _seal(self) -> SealResult:
+        chain = self.chain
+        now = self._clock()
+        env = chain.next_env(now)
+        deposits: list[Any] = []
+        if self.l1_feed is not None:  # L1 origin, L1 fee and deposits (rollup.settlement.feed)
+            from rollup.settlement.feed import l1_block_env
+            env, deposits = l1_block_env(self.l1_feed, chain.head, env)
+        gap_drops = self._expire_gaps()
+        selection = self.pool.selection(env.base_fee, lambda a: chain.account(a).nonce)
+        candidates: list[PoolEntry] = []
+        gas_left = chain.gas_limit
+        while (entry := selection.pop()) is not None:
+            candidates.append(entry)
+            gas_left -= entry.tx.gas
+            if gas_left < 21_000:
+                break
+            selection.accepted(entry)
+        try:
+            if len(candidates) > 64:
+                built = await asyncio.to_thread(_build, chain, candidates, now, gap_drops,
+                                                env, deposits)
+            else:
+                built = _build(chain, candidates, now, gap_drops, env, deposits)
+            sealed, included, dropped, unused = (built.sealed, built.included, built.dropped,
+                                                 built.unused)
+            drops = list(built.write.dropped)
+            for outcome in drops:
+                self._dropping[outcome.hash] = outcome
+            await self.store.write_block(self.holder, built.write, self.settings.lease_ttl)
+        except BaseException:
+            self.pool.commit_block([], [], candidates,
+                                   lambda a: chain.account(a).nonce, now)
+            for e in candidates:
+                self._dropping.pop(e.hash, None)
+            raise
+        self._last_write = time.monotonic()
+        chain.advance(sealed, built.state_tree, built.withdrawal_tree)
+        if self.l1_feed is not None and deposits:
+            self.l1_feed.mark_included(d.source_hash for d in deposits)
+        self._unsaved_drops.clear()
+        stale = self.pool.commit_block(included, [e for e, _ in dropped], unused,
+                                       lambda a: chain.account(a).nonce, now)
+        self._remember(drops)
+        if stale:
+            stale_drops = [Outcome(e.hash, REASON_STALE_NONCE, now) for e in stale]
+            for outcome in stale_drops:
+                self._dropping[outcome.hash] = outcome
+            self._unsaved_drops.extend(stale_drops)
+        self.blocks_sealed += 1
+        self.txs_included += len(included)
+        return SealResult(sealed, included, dropped, unused)

@@ -1,0 +1,65 @@
+"""Run an L2 node together with its JSON-RPC server until told to stop.
+
+Used by ``omnit sequencer``, ``omnit devnet`` and the sequencer benchmark (which starts
+``omnit sequencer`` as a subprocess). Shutdown order on SIGINT/SIGTERM or a stop event: stop the
+HTTP server first (no new submissions; in-flight requests finish), then close the node (which
+flushes acknowledged intake, stops sealing and releases the lease).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from .server import RunningServer, start_server
+from .settings import RpcSettings, coerce_settings
+
+__all__ = ["node_with_rpc", "serve_until_stopped", "install_stop_signals"]
+
+
+@asynccontextmanager
+async def node_with_rpc(node_settings: Any, rpc_settings: RpcSettings | None = None
+                        ) -> AsyncIterator[tuple[Any, RunningServer]]:
+    """Start ``L2Node.open(node_settings)`` and its RPC server; stop both on exit."""
+    from rollup.node.node import L2Node
+
+    node = L2Node.open(node_settings)
+    await node.start()
+    try:
+        server = await start_server(node, rpc_settings or coerce_settings(node_settings))
+        try:
+            yield node, server
+        finally:
+            await server.stop()
+    finally:
+        await node.aclose()
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGINT or SIGTERM (a second signal is ignored: shutdown is in progress)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread / not supported
+            pass
+
+
+async def serve_until_stopped(
+    node_settings: Any,
+    rpc_settings: RpcSettings | None = None,
+    *,
+    on_ready: Callable[[Any, RunningServer], Awaitable[None] | None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the node and the RPC server until ``stop`` is set or SIGINT/SIGTERM arrives."""
+    stop = stop or asyncio.Event()
+    install_stop_signals(stop)
+    async with node_with_rpc(node_settings, rpc_settings) as (node, server):
+        if on_ready is not None:
+            result = on_ready(node, server)
+            if asyncio.iscoroutine(result):
+                await result
+        await stop.wait()

@@ -1,0 +1,1 @@
+"""Plain SQL migration files (package data), applied by :mod:`rollup.storage.migrate`."""
