@@ -30,7 +30,6 @@ from typing import Any, Callable, Sequence
 from rollup.core.exceptions import BlockGasExhausted, NonceTooHigh, NonceTooLow, TransactionError
 from rollup.core.builder import BlockBuilder, SealedBlock
 from rollup.core.execution import validate_transaction
-from rollup.core.hashing import keccak
 from rollup.core.transactions import decode_transaction
 from rollup.storage import BlockWrite, LeaseLost, Outcome, PendingTx, Store
 
@@ -255,22 +254,17 @@ class Sequencer:
         if self._queued >= self.settings.intake_queue_size:
             return [Overloaded(self.settings.intake_queue_size) for _ in raws]
         results: list[bytes | Exception | None] = [None] * len(raws)
-        hashes = [keccak(bytes(r)) for r in raws]
-        foreign: list[asyncio.Future[None]] = []
+        hashes: list[bytes | None] = [None] * len(raws)
+        blobs = [bytes(r) for r in raws]
+        first: dict[bytes, int] = {}
         todo: list[int] = []
-        seen: dict[bytes, int] = {}
-        for i, tx_hash in enumerate(hashes):
-            known = self.pool.get(tx_hash)
-            if known is not None:
-                results[i] = tx_hash
-                if not known.durable:
-                    foreign.append(self._waiters[tx_hash])
-            elif tx_hash in seen:
-                results[i] = tx_hash  # duplicate inside the batch: settled with the first
-            else:
-                seen[tx_hash] = i
+        for i, raw in enumerate(blobs):  # a duplicate inside the batch shares the first's fate
+            if first.setdefault(raw, i) == i:
                 todo.append(i)
-        decoded = await self._decode([bytes(raws[i]) for i in todo])
+        # decoding also hashes (keccak of the raw bytes): no separate hashing pass here, so no
+        # extra C calls that give the GIL away on the event loop's thread
+        decoded = await self._decode([blobs[i] for i in todo])
+        foreign: list[asyncio.Future[None]] = []
         group = _Group(asyncio.get_running_loop().create_future())
         now = self._clock()
         env = self._intake_env(now)
@@ -280,6 +274,13 @@ class Sequencer:
             if isinstance(tx, Exception):
                 results[i] = tx
                 continue
+            tx_hash = hashes[i] = tx.hash
+            known = self.pool.get(tx_hash)
+            if known is not None:
+                results[i] = tx_hash  # idempotent: pending already
+                if not known.durable:
+                    foreign.append(self._waiters[tx_hash])
+                continue
             if room <= 0:
                 results[i] = Overloaded(self.settings.intake_queue_size)
                 continue
@@ -287,18 +288,15 @@ class Sequencer:
                 validate_transaction(chain.state, tx, env.base_fee, env)
                 admission = self.pool.admit(tx, self._next_seq, now,
                                             chain.account(tx.sender).nonce)
-            except NonceTooLow as exc:
-                results[i] = exc  # maybe already included: checked below
-                continue
             except (TransactionError, NodeError) as exc:
-                results[i] = exc
+                results[i] = exc  # NonceTooLow: maybe already included, checked below
                 continue
             self._next_seq += 1
             room -= 1
             group.left += 1
             self._queue.append((admission.entry, group))
-            self._waiters[hashes[i]] = group.fut
-            results[i] = hashes[i]
+            self._waiters[tx_hash] = group.fut
+            results[i] = tx_hash
         self._queued += group.left
         if group.left:
             self._intake_wake.set()
@@ -308,10 +306,16 @@ class Sequencer:
         for fut in foreign:
             await asyncio.shield(fut)
         for i, result in enumerate(results):
-            if isinstance(result, NonceTooLow) and await self.store.get_transaction(hashes[i]):
-                results[i] = hashes[i]  # already included: idempotent
-            elif result == hashes[i] and hashes[i] in group.errors:
-                results[i] = group.errors[hashes[i]]
+            tx_hash = hashes[i]
+            if tx_hash is None:
+                continue
+            if isinstance(result, NonceTooLow) and await self.store.get_transaction(tx_hash):
+                results[i] = tx_hash  # already included: idempotent
+            elif result == tx_hash and tx_hash in group.errors:
+                results[i] = group.errors[tx_hash]
+        for i, raw in enumerate(blobs):
+            if first[raw] != i:
+                results[i] = results[first[raw]]
         return results  # type: ignore[return-value]
 
     async def _decode(self, raws: list[bytes]) -> list[Any]:

@@ -7,7 +7,8 @@ task and the sequencer only reads what it has seen). At every block the sequence
 - picks the L1 origin: the feed's latest confirmed L1 block (``head - confirmations``), but
   never one below the parent's origin, and never a different hash at the parent's origin
   number (a batch refuses both);
-- sets ``l1_fee_per_byte`` from that block's base fee;
+- sets ``l1_fee_per_byte`` from the chosen origin's base fee (``16 x base fee``, floored; the
+  pre-L1 default while there is no origin), exactly as derivation recomputes it;
 - returns every pending deposit from L1 blocks ``<= origin``, in deposit-nonce order, to be put
   FIRST in the block (docs/spec-batch.md section 2: derivation rebuilds them from the events).
 
@@ -20,6 +21,7 @@ the watcher reports that (``L1Watcher.origin_lag``) and derivation enforces the 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Iterable, Protocol, runtime_checkable
 
@@ -30,6 +32,8 @@ from rollup.core.types import Hash32, L1BlockNumber, Wei
 
 __all__ = ["L1Origin", "L1Feed", "l1_block_env", "l1_fee_per_byte", "L1_GAS_PER_BYTE",
            "MIN_L1_FEE_PER_BYTE"]
+
+_log = logging.getLogger(__name__)
 
 L1_GAS_PER_BYTE = 16
 """L1 gas per byte of posted data (EIP-2028 non-zero calldata byte): the L1 data fee per
@@ -69,6 +73,9 @@ class L1Feed(Protocol):
         """Whether deposits are waiting (the sequencer seals a block for them at once)."""
         ...
 
+    # optional: ``base_fee_of(number, hash) -> int | None``, the base fee of an L1 block the
+    # feed offered before (used when the parent's origin is kept because the feed is behind)
+
 
 def l1_fee_per_byte(base_fee: int) -> Wei:
     """L1 data fee per byte charged on the L2 for an L1 base fee of ``base_fee`` wei."""
@@ -79,12 +86,23 @@ def l1_block_env(feed: L1Feed, parent: Header, env: BlockEnv) -> tuple[BlockEnv,
     """``env`` with the L1 origin and L1 fee of the next block, and the deposits it must
     start with (see the module docstring)."""
     number, origin_hash = int(parent.l1_origin_number), bytes(parent.l1_origin_hash)
-    fee = env.l1_fee_per_byte
+    fee = env.l1_fee_per_byte  # no L1 origin yet: the pre-L1 default (derivation agrees)
     origin = feed.current_origin()
-    if origin is not None:
+    if origin is not None and origin.number > number:
+        number, origin_hash = origin.number, origin.hash
         fee = l1_fee_per_byte(origin.base_fee)
-        if origin.number > number:
-            number, origin_hash = origin.number, origin.hash
+    elif number > 0:
+        # the parent's origin stays: its own base fee sets the price, as derivation computes
+        # it from the block's origin
+        if origin is not None and (origin.number, origin.hash) == (number, origin_hash):
+            known: int | None = origin.base_fee
+        else:
+            known = getattr(feed, "base_fee_of", lambda _n, _h: None)(number, origin_hash)
+            if known is None:
+                _log.error("base fee of L1 origin %d unknown to the feed", number)
+                known = None if origin is None else origin.base_fee
+        if known is not None:
+            fee = l1_fee_per_byte(known)
     env = dataclasses.replace(env, l1_origin_number=L1BlockNumber(number),
                               l1_origin_hash=Hash32(origin_hash), l1_fee_per_byte=fee)
     deposits = feed.take_deposits(number) if origin is not None else []

@@ -88,6 +88,8 @@ class Proposer:
                 await self.step()
             except L1Error as exc:
                 _log.warning("proposer round failed: %s", exc)
+            except Exception:  # keep the service alive; the next round starts from the L1 again
+                _log.exception("proposer round failed unexpectedly")
             try:
                 await asyncio.wait_for(stop.wait(), self.settings.poll_interval)
             except TimeoutError:

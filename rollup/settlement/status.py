@@ -64,6 +64,8 @@ class SettlementStatus:
                 await self.refresh()
             except L1Error as exc:
                 _log.warning("settlement status refresh failed: %s", exc)
+            except Exception:  # keep the service alive; the next round starts from the L1 again
+                _log.exception("settlement status refresh round failed unexpectedly")
             try:
                 await asyncio.wait_for(stop.wait(), interval)
             except TimeoutError:

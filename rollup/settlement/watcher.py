@@ -93,6 +93,7 @@ class L1Watcher:
         self._pending: dict[int, ObservedDeposit] = {}
         self._included: OrderedDict[bytes, int] = OrderedDict()  # source hash -> L1 block
         self._origin: L1Origin | None = None
+        self._origin_fees: OrderedDict[tuple[int, bytes], int] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self.seen_at: dict[bytes, float] = {}  # source hash -> when first seen (bench)
 
@@ -113,6 +114,16 @@ class L1Watcher:
                 self._included[dep.tx.source_hash] = dep.l1_block
         while len(self._included) > 100_000:
             self._included.popitem(last=False)
+
+    def base_fee_of(self, number: int, block_hash: bytes) -> int | None:
+        """Base fee of an L1 block this watcher offered as an origin (None if unknown)."""
+        return self._origin_fees.get((number, bytes(block_hash)))
+
+    def _set_origin(self, origin: L1Origin) -> None:
+        self._origin = origin
+        self._origin_fees[(origin.number, origin.hash)] = origin.base_fee
+        while len(self._origin_fees) > CHECKPOINTS:
+            self._origin_fees.popitem(last=False)
 
     def has_pending(self) -> bool:
         origin = self._origin
@@ -151,9 +162,9 @@ class L1Watcher:
                            origin_number, bytes(origin_hash).hex())
                 lookback *= 4
             else:
-                self._origin = L1Origin(origin_number, bytes(block["hash"]),
-                                        int(block.get("baseFeePerGas", 0)),
-                                        int(block["timestamp"]))
+                self._set_origin(L1Origin(origin_number, bytes(block["hash"]),
+                                          int(block.get("baseFeePerGas", 0)),
+                                          int(block["timestamp"])))
             start = max(start, origin_number - lookback)
         self._cursor = (start - 1, None)
         self._pending.clear()
@@ -204,8 +215,8 @@ class L1Watcher:
         self._checkpoints[target] = top_hash
         while len(self._checkpoints) > CHECKPOINTS:
             self._checkpoints.popitem(last=False)
-        self._origin = L1Origin(target, top_hash, int(top.get("baseFeePerGas", 0)),
-                                int(top["timestamp"]))
+        self._set_origin(L1Origin(target, top_hash, int(top.get("baseFeePerGas", 0)),
+                                  int(top["timestamp"])))
         return added
 
     def _decode(self, log: Any) -> ObservedDeposit:
@@ -240,8 +251,9 @@ class L1Watcher:
         _log.warning("L1 reorg: watcher rewinds from %d to %d", self._cursor[0], ancestor)
         self._cursor = (ancestor, ancestor_hash)
         if self._origin is not None and self._origin.number > ancestor:
-            # keep offering the old origin until a new one is confirmed: the L2 never goes back
-            pass
+            # no origin until one on the new chain is confirmed (the sequencer keeps its
+            # parent's origin meanwhile: the L2 never goes back)
+            self._origin = None
 
     async def run(self, stop: asyncio.Event | None = None, interval: float = 1.0) -> None:
         """Poll until ``stop`` is set; L1 outages are logged and retried."""
@@ -251,6 +263,8 @@ class L1Watcher:
                 await self.poll()
             except L1Error as exc:
                 _log.warning("watcher round failed: %s", exc)
+            except Exception:  # keep the service alive; the next round starts from the L1 again
+                _log.exception("watcher round failed unexpectedly")
             lag = self.origin_lag()
             window = self.forced_inclusion_window
             if lag is not None and window and lag > window / 2:

@@ -243,10 +243,13 @@ async def test_restart_in_the_middle_of_delivery(stack: RelayStack, accounts: De
 
 class FlakyProxy:
     """A JSON-RPC proxy that answers some requests with HTTP 502 and holds others past the
-    client's timeout (deterministic pattern, so the test is reproducible)."""
+    client's timeout (a seeded random pattern, so the test is reproducible)."""
 
-    def __init__(self, target: str, fail_every: int = 3, hang_every: int = 7, hang: float = 2.5) -> None:
-        self.target, self.fail_every, self.hang_every, self.hang = target, fail_every, hang_every, hang
+    def __init__(self, target: str, fail: float = 0.2, hang_p: float = 0.05, hang: float = 2.5, seed: int = 7) -> None:
+        import random
+
+        self.target, self.fail, self.hang_p, self.hang = target, fail, hang_p, hang
+        self.rng = random.Random(seed)
         self.count = self.failed = self.hung = 0
         self.url = ""
 
@@ -255,10 +258,11 @@ class FlakyProxy:
 
         self.count += 1
         body = await request.read()
-        if self.count % self.fail_every == 0:
+        roll = self.rng.random()
+        if roll < self.fail:
             self.failed += 1
             return web.Response(status=502, text="bad gateway")
-        if self.count % self.hang_every == 0:
+        if roll < self.fail + self.hang_p:
             self.hung += 1
             await asyncio.sleep(self.hang)
         async with ClientSession() as s, s.post(self.target, data=body,

@@ -222,8 +222,11 @@ async def test_kill_9_during_submission_then_restart(anvil, w3, l1, accounts, l2
     assert await l1.rollup.functions.batchCount().call() == 2   # the recorded tx, same nonce
     await catch_up(batcher, l2.chain.head.number)
     records = await batcher.txm.ledger.load_all()
-    assert [t.meta["index"] for t in records] == [0, 1, 2]
-    assert [t.nonce for t in records] == [0, 1, 2]
+    # one record per batch index, consecutive nonces: nothing built twice (the sequencer's own
+    # loop may have cut the 10 transactions into more than 5 blocks)
+    assert [t.meta["index"] for t in records] == list(range(len(records)))
+    assert [t.nonce for t in records] == list(range(len(records)))
+    assert len(records) >= 3
     await assert_l1_matches_store(w3, l1, l2.store)
     assert await l1.rollup.functions.lastBatchedL2Block().call() == l2.chain.head.number
     await close(batcher)

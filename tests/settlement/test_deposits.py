@@ -108,6 +108,7 @@ async def test_origin_never_goes_backwards(anvil, w3, l1, accounts, l2):
     watcher._origin = type(watcher._origin)(1, bytes(32), 1, 0)
     block = await l2.seal()
     assert block.header.l1_origin_number == high
+    await watcher.client.aclose()
 
 
 async def test_restart_resumes_from_l2_head_origin(anvil, w3, l1, accounts, tmp_path):

@@ -30,9 +30,11 @@ async def test_runners_until_stopped(anvil, w3, l1, accounts, l2, settings):
         return (await fns.lastBatchedL2Block().call() == 4
                 and await fns.latestOutputL2Block().call() == 4)
 
-    await wait_for(done, timeout=30, interval=0.1)
-    stop.set()
-    await asyncio.gather(*tasks)
+    try:
+        await wait_for(done, timeout=30, interval=0.1)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
 
 
 def test_cli_commands_parse():

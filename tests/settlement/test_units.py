@@ -98,10 +98,17 @@ def test_l1_origin_rule():
     assert (new.l1_origin_number, new.l1_origin_hash) == (12, b"\xbb" * 32)
     assert new.l1_fee_per_byte == l1_fee_per_byte(2 * 10**9) == 32 * 10**9
     assert deposits == [dep] and feed.asked == 12
-    # older origin, or the same number with another hash: the parent's origin stays
+    # same origin: its own base fee
+    new, _ = l1_block_env(_Feed(L1Origin(10, b"\xaa" * 32, 3 * 10**9, 0)), parent, env)
+    assert new.l1_fee_per_byte == l1_fee_per_byte(3 * 10**9)
+    # older origin, or the same number with another hash: the parent's origin stays, priced
+    # at ITS base fee (derivation recomputes the fee from the block's origin)
     for origin in (L1Origin(9, b"\xcc" * 32, 1, 0), L1Origin(10, b"\xdd" * 32, 1, 0)):
-        new, _ = l1_block_env(_Feed(origin), parent, env)
+        feed = _Feed(origin)
+        feed.base_fee_of = lambda n, h: 5 * 10**9 if (n, h) == (10, b"\xaa" * 32) else None
+        new, _ = l1_block_env(feed, parent, env)
         assert (new.l1_origin_number, new.l1_origin_hash) == (10, b"\xaa" * 32)
+        assert new.l1_fee_per_byte == l1_fee_per_byte(5 * 10**9)
     # no L1 seen yet: nothing changes, no deposits
     new, deposits = l1_block_env(_Feed(None, [dep]), parent, env)
     assert new.l1_origin_number == 10 and deposits == []
