@@ -9,6 +9,7 @@ the rest of the CLI.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import sys
@@ -60,7 +61,7 @@ class _LazyGroup(click.Group):
     lazy: dict[str, tuple[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | {n for n in self.lazy if self._load(n)})
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         cmd = super().get_command(ctx, name)
@@ -71,21 +72,22 @@ class _LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target
-        try:
-            mod = __import__(module, fromlist=[attr])
-            cmd = getattr(mod, attr)
-        except Exception:  # a missing or broken optional package must not break the CLI
-            return None
-        return cmd if isinstance(cmd, click.Command) else None
+        # Every lazy target ships in this distribution: an import error is a bug and must be loud.
+        cmd = getattr(importlib.import_module(module), attr)
+        if not isinstance(cmd, click.Command):
+            raise TypeError(f"{module}.{attr} is not a click command")
+        return cmd
 
 
 class _RootGroup(_LazyGroup):
     lazy = {"prover": ("prover.cli", "prover"), "replica": ("rollup.derivation.cli", "replica"),
-            "bridge": ("rollup.bridge.cli", "bridge")}
+            "bridge": ("rollup.bridge.cli", "bridge"),
+            "batcher": ("rollup.settlement.cli", "batcher_cmd"),
+            "proposer": ("rollup.settlement.cli", "proposer_cmd")}
 
 
 class _BenchGroup(_LazyGroup):
-    lazy = {"prover": ("prover.cli", "bench")}
+    lazy = {"prover": ("prover.cli", "bench"), "batch": ("rollup.batch.cli", "bench_batch")}
 
 
 def _run(coro_fn: Callable[[], Any]) -> Any:

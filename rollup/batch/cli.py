@@ -21,8 +21,11 @@ __all__ = ["bench_batch"]
 @click.option("--blob-base-fee-gwei", default=1.0, show_default=True, help="L1 blob base fee.")
 @click.option("--fresh/--no-fresh", default=True, show_default=True,
               help="Also measure transfers to never-seen addresses (the worst case for the address table).")
+@click.option("--l1/--no-l1", "with_l1", default=True, show_default=True,
+              help="Also measure deposit latency and L2-inclusion-to-L1-batch time on a real anvil L1.")
 def bench_batch(
-    as_json: bool, txs: int, senders: int, base_fee_gwei: float, blob_base_fee_gwei: float, fresh: bool
+    as_json: bool, txs: int, senders: int, base_fee_gwei: float, blob_base_fee_gwei: float, fresh: bool,
+    with_l1: bool,
 ) -> None:
     """L1 bytes and gas per L2 transaction: raw signed vs calldata batch vs blob batch."""
     from .bench import bench_batch as run
@@ -34,8 +37,14 @@ def bench_batch(
         blob_base_fee_gwei=blob_base_fee_gwei,
         fresh_recipients=fresh,
     )
+    if with_l1:
+        from rollup.settlement.bench import run_settlement_bench
+
+        ratio = result.pop("ratio")
+        result["l1_latency"] = run_settlement_bench()
+        result["ratio"] = ratio  # stays the last key
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(result))
         return
     for name in ("transfers", "mix", "transfers_to_fresh_addresses"):
         if name not in result:
@@ -46,4 +55,6 @@ def bench_batch(
             f"calldata {r['calldata']['l1_bytes_per_tx']:6.2f} B/tx {r['calldata']['gas_per_tx']:8.1f} gas/tx | "
             f"blob {r['blob']['l1_bytes_per_tx']:6.2f} B/tx {r['blob']['blob_gas_per_tx']:6.1f} blob gas/tx"
         )
+    if "l1_latency" in result:
+        click.echo(f"L1 latency: {json.dumps(result['l1_latency'])}")
     click.echo(f"ratio (worst bytes per transfer / 90): {result['ratio']}")

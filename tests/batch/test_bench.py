@@ -44,7 +44,7 @@ def test_bench_reports_every_figure_with_ratio_last() -> None:
 
 
 def test_click_command_prints_json() -> None:
-    out = CliRunner().invoke(bench_command, ["--json", "--txs", "120", "--senders", "20", "--no-fresh"])
+    out = CliRunner().invoke(bench_command, ["--json", "--txs", "120", "--senders", "20", "--no-fresh", "--no-l1"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert "ratio" in data and data["mix"]["transactions"] == 120
