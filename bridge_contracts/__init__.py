@@ -9,7 +9,7 @@
 - `bridge_contracts.errors`: decode the contracts' custom errors.
 - `bridge_contracts.anvil`: start and drive a local anvil node.
 
-Formats: docs/spec-l1.md; roles, parameters and deployment: docs/contracts.md.
+Formats: docs/spec.md §5; roles, parameters and deployment: docs/contracts.md.
 """
 
 __all__: list[str] = []

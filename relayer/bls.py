@@ -1,4 +1,4 @@
-"""BLS signatures on BN254 as the relay contracts verify them (docs/spec-relay.md section 3).
+"""BLS signatures on BN254 as the relay contracts verify them (docs/spec.md §7 section 3).
 
 Scheme: secret key ``sk`` in ``[1, r)``; public keys in BOTH groups, ``pk1 = sk*G1`` and
 ``pk2 = sk*G2``; signature in G1, ``sig = sk*H(m)`` with :func:`hash_to_g1`. Aggregation is point

@@ -1,4 +1,4 @@
-"""Checkpoints: one signature for many messages (docs/spec-relay.md section 4).
+"""Checkpoints: one signature for many messages (docs/spec.md §7 section 4).
 
 A checkpoint of an origin mailbox after ``count`` dispatches is the spec's *list root* (docs/spec.md
 section 1) over the ids of messages ``0 .. count-1`` in nonce order, leaf data = the 32-byte id:

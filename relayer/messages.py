@@ -1,4 +1,4 @@
-"""Cross-chain message format and signed digests (docs/spec-relay.md sections 1 and 2).
+"""Cross-chain message format and signed digests (docs/spec.md §7 sections 1 and 2).
 
 A message is ``version | nonce | origin | sender | destination | recipient | body`` with fixed
 widths (77-byte header)::

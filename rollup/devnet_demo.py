@@ -31,7 +31,7 @@ COMPUTE_STAKE = 100 * OMNIT
 TASK_FEE = 5 * OMNIT
 WITHDRAW = 20 * OMNIT
 VALIDATOR_POOL_BPS = 1000
-"""Validators share this many basis points of a task fee (docs/spec-l2.md, attestResult)."""
+"""Validators share this many basis points of a task fee (docs/spec.md §3, attestResult)."""
 
 
 class DemoFailed(RuntimeError):

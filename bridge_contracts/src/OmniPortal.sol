@@ -13,7 +13,7 @@ import {MerkleLib} from "./MerkleLib.sol";
 /// @notice The L1 side of the OmniTensor L2 bridge for OMNIT. Deposits lock OMNIT here and are
 ///         credited on the L2 by derivation from `DepositInitiated`; withdrawals are released
 ///         from here against a Merkle proof into the withdrawal root of a final L2 output.
-///         Formats: docs/spec-l1.md.
+///         Formats: docs/spec.md §5.
 /// @dev Withdrawal leaf: keccak(keccak(abi.encode(nonce, sender, l1Recipient, amount))), at
 ///      index `nonce` of a depth-32 tree (docs/spec.md section 1). Output root:
 ///      keccak(abi.encode(version = 0, stateRoot, withdrawalRoot, l2BlockHash)).

@@ -8,7 +8,7 @@ import {IOmniRollup} from "./interfaces/IOmniRollup.sol";
 /// @notice The OmniTensor L2's settlement contract on the L1: the batch inbox (calldata and
 ///         EIP-4844 blob batches, chained by hash) and the output oracle (output roots proposed
 ///         by the proposer, final after the finalization period unless the challenger deletes
-///         them first). Formats: docs/spec-l1.md.
+///         them first). Formats: docs/spec.md §5.
 /// @dev Batches cover contiguous L2 block ranges starting at block 1 (block 0 is the genesis,
 ///      defined by configuration). The batch hash chains every batch to the one before it:
 ///      batchHash = keccak256(abi.encode(prevHash, index, firstL2Block, lastL2Block, dataHash,

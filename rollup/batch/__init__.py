@@ -3,7 +3,7 @@
 Pure: no I/O, no clock. The batcher encodes sealed blocks with ``encode_batches`` (or
 ``encode_frame`` per range), picks the route with ``choose_da``, packs blobs with ``to_blobs``;
 derivation reverses it with ``from_blobs`` / ``parse_append_batch_calldata``, checks the
-clear header (``frame_header``) against the L1 event, and runs ``decode_frame``. Format: docs/spec-batch.md.
+clear header (``frame_header``) against the L1 event, and runs ``decode_frame``. Format: docs/spec.md §4.
 """
 
 from __future__ import annotations

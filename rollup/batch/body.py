@@ -4,7 +4,7 @@ The body is what Brotli compresses; the frame header (parent batch hash, first a
 ``frame.py``) stays in front of it in the clear. Like fields are stored together (all timestamps, then
 all nonces, then all recipients, ...) so the compressor sees runs of similar bytes; the
 signature scalars, which nothing can compress, come last. The exact layout is normative and
-written in docs/spec-batch.md section 3; the order of the sections below follows it.
+written in docs/spec.md §4 section 3; the order of the sections below follows it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Calldata framing: the L1 call that posts a frame to ``OmniRollup.appendBatch``.
 
 ``appendBatch(bytes32 prevHash, uint256 firstL2Block, uint256 lastL2Block, bytes data)`` with
-``data = frame``: the contract hashes ``data`` into the batch hash (docs/spec-batch.md
+``data = frame``: the contract hashes ``data`` into the batch hash (docs/spec.md §4
 section 6). The blob route calls ``appendBlobBatch(bytes32, uint256, uint256)``, whose calldata
 is the same head without the bytes argument. Both encodings are plain Solidity ABI, written
 out here so the pure codec needs no ABI library and the cost model can count the bytes.

@@ -5,7 +5,7 @@ six 32-byte words. ``kind`` is 0 for calldata, where ``dataHash = keccak(frame)`
 ``data`` argument of ``appendBatch`` is the frame), and 1 for blobs, where
 ``dataHash = keccak(versionedHash_0 ++ ... ++ versionedHash_{n-1})`` over the blobs of the
 posting transaction in order. Batch 0 has ``prevHash = 0``; each later batch names its
-predecessor's hash, which the frame also carries in its body (docs/spec-batch.md section 6).
+predecessor's hash, which the frame also carries in its body (docs/spec.md §4 section 6).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Constants of the batch format (issue 4): versions, sizes, limits and L1 gas prices.
 
 Every value here is part of the wire format or of the cost model written in
-``docs/spec-batch.md``; changing one changes the format or the numbers the batcher uses.
+``docs/spec.md §4``; changing one changes the format or the numbers the batcher uses.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 BATCH_VERSION: Final = 0x01
-"""Version of the batch format (frame header and columnar body) of docs/spec-batch.md."""
+"""Version of the batch format (frame header and columnar body) of docs/spec.md §4."""
 
 FRAME_VERSION: Final = BATCH_VERSION
 """First byte of every frame: ``frame = FRAME_VERSION ++ header ++ brotli(body)``."""

@@ -1,7 +1,7 @@
 """The pure protocol core of the OmniTensor L2.
 
 No asyncio, no I/O, no clock, no randomness: the same inputs give the same outputs on every
-machine. See ``docs/design-l2-core.md`` for the API and ``docs/spec-l2.md`` for the formats.
+machine. See ``docs/design-l2-core.md`` for the API and ``docs/spec.md §3`` for the formats.
 
 Modules: :mod:`types`, :mod:`constants`, :mod:`exceptions`, :mod:`config` (ChainConfig,
 BlockEnv), :mod:`transactions`, :mod:`records`, :mod:`state`, :mod:`fees`, :mod:`blocks`,

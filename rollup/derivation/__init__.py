@@ -1,7 +1,7 @@
 """Derivation (issue 4): rebuild the L2 from L1 data alone and check the proposed outputs.
 
 - ``inputs``: what is read from the L1, as plain values (batches, deposits, L1 blocks, outputs);
-- ``deriver``: the pure engine (rules of docs/spec-derivation.md, re-execution with the core);
+- ``deriver``: the pure engine (rules of docs/spec.md §6, re-execution with the core);
 - ``errors``: the typed verdicts (invalid batch, rule violations, output mismatch);
 - ``l1_source``: the async reads (events, calldata, blobs) over ``rollup.settlement.L1Client``;
 - ``replica``: the service behind ``omnit replica`` (``Replica``, ``run_replica``);

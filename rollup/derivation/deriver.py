@@ -2,7 +2,7 @@
 
 ``Deriver`` starts at the genesis block and applies posted batches one at a time. For each batch
 it checks the L1 data against the ``BatchAppended`` event and the batch hash chain, decodes the
-frame, checks every block against the rules of docs/spec-derivation.md, and re-executes the
+frame, checks every block against the rules of docs/spec.md §6, and re-executes the
 blocks with the pure core (``BlockBuilder``): deposits first (rebuilt from the portal's events,
 in nonce order), then the carried user transactions. A batch is applied atomically: if any rule
 fails, a :class:`~rollup.derivation.errors.DerivationError` is raised and nothing changes.

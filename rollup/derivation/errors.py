@@ -14,7 +14,7 @@ DerivationError
 └── OutputMismatch(output_index, l2_block, proposed, derived)
 ```
 
-A derivation error stops the replica at the offending batch (docs/spec-derivation.md): the
+A derivation error stops the replica at the offending batch (docs/spec.md §6): the
 batcher and proposer are permissioned roles, so an invalid batch is an operator fault to repair,
 not a state to guess around.
 """

@@ -66,7 +66,7 @@ class L1Deposit:
 
     @property
     def source_hash(self) -> bytes:
-        """The deposit's L2 identity (docs/spec-l2.md L2.1)."""
+        """The deposit's L2 identity (docs/spec.md §3 L2.1)."""
         return deposit_source_hash(self.l1_block_hash, self.log_index)
 
     def transaction(self) -> DepositTransaction:

@@ -10,7 +10,7 @@ task and the sequencer only reads what it has seen). At every block the sequence
 - sets ``l1_fee_per_byte`` from the chosen origin's base fee (``16 x base fee``, floored; the
   pre-L1 default while there is no origin), exactly as derivation recomputes it;
 - returns every pending deposit from L1 blocks ``<= origin``, in deposit-nonce order, to be put
-  FIRST in the block (docs/spec-batch.md section 2: derivation rebuilds them from the events).
+  FIRST in the block (docs/spec.md §4 section 2: derivation rebuilds them from the events).
 
 Forced inclusion follows: every deposit at or below the origin is included in the very next
 block, and the origin trails the L1 head by only the confirmation depth, far inside

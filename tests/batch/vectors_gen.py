@@ -105,7 +105,7 @@ def codec_vectors() -> dict[str, Any]:
             "frame": _h(encode_frame(batch)),
         })
     return {
-        "description": "Batch format v1 (docs/spec-batch.md). 'body' is normative: encoders must "
+        "description": "Batch format v1 (docs/spec.md §4). 'body' is normative: encoders must "
                        "produce it byte for byte. 'frame' = 0x01 ++ brotli(body, quality 11, lgwin 24) "
                        "from the Brotli version named here; other Brotli versions may compress "
                        "differently, but every decoder must decode this frame to these blocks.",
@@ -176,7 +176,7 @@ def cost_vectors() -> dict[str, Any]:
             "blob_call_gas": blob.gas, "blob_gas": blob.blob_gas, "blob_wei": blob.wei,
             "choice": choose_da(frame_len, base, blob_base),
         })
-    return {"description": "Cost model of docs/spec-batch.md section 7 (EIP-7623 floor on, execution "
+    return {"description": "Cost model of docs/spec.md §4 section 7 (EIP-7623 floor on, execution "
                            "estimate 60,000 gas, frame counted as non-zero bytes).", "cases": cases}
 
 

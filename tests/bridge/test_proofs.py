@@ -34,7 +34,7 @@ def test_withdrawal_struct_from_leaf() -> None:
 
 
 def test_output_root_proof_matches_spec_vector() -> None:
-    # docs/spec-l1.md L1.7
+    # docs/spec.md §5 L1.7
     root = bytes.fromhex("9944e021cf360923b6c7097f2a7cecd202c60f05862fc496408f010b6b5aa93a")
     p = output_root_proof(b"\x5a" * 32, b"\x77" * 32, b"\xb1" * 32, root)
     assert p.as_tuple() == (bytes(32), b"\x5a" * 32, b"\x77" * 32, b"\xb1" * 32)

@@ -394,7 +394,7 @@ async def test_reentrancy_guard(w3: AsyncWeb3, l1: L1Deployment, accounts: DevAc
 
 
 async def test_spec_vectors(l1: L1Deployment) -> None:
-    """docs/spec-l1.md, L1.7: a withdrawal leaf and an output root."""
+    """docs/spec.md §5, L1.7: a withdrawal leaf and an output root."""
     w = (7, "0x" + "11" * 20, "0x" + "22" * 20, OMNIT)
     assert encode_withdrawal(*w).hex() == (
         "0000000000000000000000000000000000000000000000000000000000000007"

@@ -22,7 +22,7 @@ KIND_CALLDATA, KIND_BLOB = 0, 1
 
 
 def batch_hash(prev: bytes, index: int, first: int, last: int, data_hash: bytes, kind: int) -> bytes:
-    """The chaining rule of docs/spec-l1.md, computed independently of the contract."""
+    """The chaining rule of docs/spec.md §5, computed independently of the contract."""
     types = ["bytes32", "uint256", "uint256", "uint256", "bytes32", "uint256"]
     return keccak(encode(types, [prev, index, first, last, data_hash, kind]))
 
@@ -299,7 +299,7 @@ async def test_roles(l1: L1Deployment, accounts: DevAccounts) -> None:
 
 
 async def test_spec_vector(l1: L1Deployment, accounts: DevAccounts) -> None:
-    """docs/spec-l1.md, L1.7: batch 0 over data 0x016f6d6e6974 covering L2 blocks 1..5."""
+    """docs/spec.md §5, L1.7: batch 0 over data 0x016f6d6e6974 covering L2 blocks 1..5."""
     data = bytes.fromhex("016f6d6e6974")
     receipt = await send(l1.rollup.functions.appendBatch(ZERO, 1, 5, data), accounts.batcher)
     ev = event(l1.rollup, "BatchAppended", receipt)

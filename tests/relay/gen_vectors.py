@@ -1,4 +1,4 @@
-"""Build the relay test vectors (docs/spec-relay.md section 8).
+"""Build the relay test vectors (docs/spec.md §7 section 8).
 
     python tests/relay/gen_vectors.py          # rewrite tests/vectors/bls_*.json, relay_*.json
 

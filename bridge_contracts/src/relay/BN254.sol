@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title BN254
 /// @notice BN254 (alt_bn128) arithmetic over the EVM precompiles, try-and-increment hash-to-G1,
-///         and the BLS check used by the relay (docs/spec-relay.md section 3).
+///         and the BLS check used by the relay (docs/spec.md §7 section 3).
 /// @dev Points use the precompile encodings: G1 as uint256[2] (x, y), G2 as uint256[4]
 ///      (x.c1, x.c0, y.c1, y.c0); infinity is all zeros. All functions are internal (no linking).
 library BN254 {

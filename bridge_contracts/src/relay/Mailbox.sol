@@ -8,7 +8,7 @@ import {ValidatorSet} from "./ValidatorSet.sol";
 
 /// @title Mailbox
 /// @notice Sends and receives cross-chain messages secured by the OmniTensor validator set
-///         (docs/spec-relay.md sections 1, 2 and 4).
+///         (docs/spec.md §7 sections 1, 2 and 4).
 /// @dev Outbound: `dispatch` numbers messages 0, 1, 2... and emits them. Inbound, two paths:
 ///      - direct: `process(message, sig)` with an aggregate signature over the MESSAGE digest;
 ///      - checkpoint: `submitCheckpoint` verifies one signature over a list root of all message ids

@@ -5,7 +5,7 @@ import {IMessageRecipient} from "./IMessageRecipient.sol";
 import {Mailbox} from "./Mailbox.sol";
 
 /// @title ModelAttestations
-/// @notice Model attestations on a remote chain (docs/spec-relay.md section 7): model id to weights
+/// @notice Model attestations on a remote chain (docs/spec.md §7 section 7): model id to weights
 ///         commitment, owner, status, version and L2 block. Attestations arrive as ordinary Mailbox
 ///         messages from the registered L1 `ModelAttestationSender`, so they are signed by the
 ///         validator set like any message (direct or checkpoint path).

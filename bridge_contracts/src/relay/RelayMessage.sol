@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title RelayMessage
-/// @notice The cross-chain message format and the signed digests (docs/spec-relay.md sections 1-2).
+/// @notice The cross-chain message format and the signed digests (docs/spec.md §7 sections 1-2).
 /// @dev Message: version u8 | nonce u32 | origin u32 | sender bytes32 | destination u32 |
 ///      recipient bytes32 | body (77-byte header). id = keccak(message).
 ///      digest = keccak(DOMAIN_TAG ++ u8 kind ++ u32 originChainId ++ originContract ++ payloadHash).

@@ -6,7 +6,7 @@ import {Mailbox} from "./Mailbox.sol";
 import {RelayMessage} from "./RelayMessage.sol";
 
 /// @title TokenGateway
-/// @notice The common part of the OMNIT token route (docs/spec-relay.md section 6): registered peer
+/// @notice The common part of the OMNIT token route (docs/spec.md §7 section 6): registered peer
 ///         gateways per remote chain, token-bucket rate limits per route and direction, and a
 ///         guardian pause per route that expires by itself. Subclasses decide how tokens leave and
 ///         arrive (lock/release on the L1, burn/mint on a remote chain).

@@ -7,7 +7,7 @@ import {RelayMessage} from "./RelayMessage.sol";
 /// @title ValidatorSet
 /// @notice The OmniTensor validator set as one chain sees it: BN254 BLS keys (G1 halves), stake
 ///         weights, an epoch, a quorum of two thirds of stake, and the previous set kept valid for
-///         a grace period after a rotation (docs/spec-relay.md section 5).
+///         a grace period after a rotation (docs/spec.md §7 section 5).
 /// @dev On the home chain (the L1) the admin rotates to sets of keys registered with a proof of
 ///      possession. On a remote chain the set is bootstrapped once by the admin and then rotated
 ///      only by a VALIDATOR_SET digest signed by the current set. Each set is stored as the code of
