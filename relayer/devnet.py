@@ -172,6 +172,7 @@ async def start_relay_stack(
     poll_interval: float = 0.2,
     start_relayer: bool = True,
     relayer_overrides: dict[str, Any] | None = None,
+    remote_block_time: float | None = 1.0,
 ) -> RelayStack:
     """Start the relay next to a running L1 (and L2): see the module docstring.
 
@@ -184,7 +185,9 @@ async def start_relay_stack(
     accounts = accounts or DevAccounts.derive()
     remote_anvil = None
     if remote_url is None:
-        remote_anvil = AnvilProcess(chain_id=REMOTE_CHAIN_ID)
+        # A block time, not automine: with confirmations > 0 a message is final only once later
+        # blocks exist, and on an idle chain automine would never make them.
+        remote_anvil = AnvilProcess(chain_id=REMOTE_CHAIN_ID, block_time=remote_block_time)
         await asyncio.to_thread(remote_anvil.start)
         remote_url = remote_anvil.url
     committee = Committee.from_seeds(DEV_BLS_SEED, validators)

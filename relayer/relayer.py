@@ -104,7 +104,6 @@ class Relayer:
             w3 = make_web3(c.rpc_url, settings.rpc_timeout)
             self.chains[c.chain_id] = _Dest(c, w3, at(w3, "Mailbox", c.mailbox))
         self.crash_at = crash_at
-        self._recovered: set[int] = set()
         self._http: web.AppRunner | None = None
 
     @property
@@ -188,8 +187,7 @@ class Relayer:
     async def deliver(self, destination: int) -> int:
         """One claim round for ``destination``; returns the number of messages delivered."""
         dest = self.chains[destination]
-        if destination not in self._recovered:
-            await self.recover(destination)
+        await self.recover(destination)  # at start, and after a broadcast that failed mid-round
         batch = await self.store.claim(destination, self.owner, time.time(), self.settings.lease_seconds,
                                        self.settings.max_batch)
         if not batch:
@@ -266,14 +264,19 @@ class Relayer:
 
     async def _deliver_with_proofs(self, dest: _Dest, cp: CheckpointRecord, msgs: list[MessageRecord]) -> int:
         ids = await self.store.ids_upto(cp.origin, cp.count)
+        fns = [dest.mailbox.functions.processWithProof(m.message, cp.root, [bytes(p) for p in checkpoint_proof(ids, m.nonce)])
+               for m in msgs]
+        # estimates are independent: ask for them concurrently; nonces are then taken in order
+        estimates = await asyncio.gather(*(self._estimate(fn) for fn in fns), return_exceptions=True)
+        fees = await self._fees(dest)
         recorded: list[LedgerTx] = []
-        for m in msgs:
-            proof = [bytes(p) for p in checkpoint_proof(ids, m.nonce)]
-            fn = dest.mailbox.functions.processWithProof(m.message, cp.root, proof)
-            try:
-                recorded.append(await self._record(dest, fn, "processWithProof", (m.id,)))
-            except Reverted as exc:
-                await self._park(dest, [m], exc.reason)
+        for m, fn, estimate in zip(msgs, fns, estimates):
+            if isinstance(estimate, Reverted):
+                await self._park(dest, [m], estimate.reason)
+                continue
+            if isinstance(estimate, BaseException):
+                raise estimate
+            recorded.append(await self._record(dest, fn, "processWithProof", (m.id,), estimate=estimate, fees=fees))
         for tx in recorded:
             await self._broadcast(dest, tx)
         done = 0
@@ -316,14 +319,20 @@ class Relayer:
         cap = int(self.settings.max_fee_cap_gwei * 10**9)
         return min(cap, 2 * int(block["baseFeePerGas"]) + tip), min(cap, tip)
 
-    async def _record(self, dest: _Dest, fn: AsyncContractFunction, kind: str, ids: tuple[bytes, ...]) -> LedgerTx:
-        """Estimate, sign and record (nonce taken from the ledger); raises :class:`Reverted`."""
+    async def _estimate(self, fn: AsyncContractFunction) -> int:
+        """Gas estimate; a revert raises :class:`Reverted` with the custom error's name."""
         try:
-            estimate = await with_retries(lambda: fn.estimate_gas({"from": self.sender}))
+            return await with_retries(lambda: fn.estimate_gas({"from": self.sender}))
         except (ContractLogicError, ContractCustomError) as exc:
             raise Reverted(revert_name(exc) or str(exc)) from None
+
+    async def _record(self, dest: _Dest, fn: AsyncContractFunction, kind: str, ids: tuple[bytes, ...], *,
+                      estimate: int | None = None, fees: tuple[int, int] | None = None) -> LedgerTx:
+        """Estimate, sign and record (nonce taken from the ledger); raises :class:`Reverted`."""
+        if estimate is None:
+            estimate = await self._estimate(fn)
         gas = int(estimate * self.settings.gas_margin) + self.settings.gas_extra
-        max_fee, tip = await self._fees(dest)
+        max_fee, tip = fees if fees is not None else await self._fees(dest)
         chain_nonce = await with_retries(lambda: dest.w3.eth.get_transaction_count(self.sender, "pending"))
         chain_id = dest.chain.chain_id
         tx = await fn.build_transaction({"from": self.sender, "gas": gas, "maxFeePerGas": max_fee,
@@ -467,12 +476,12 @@ class Relayer:
         return None
 
     async def recover(self, destination: int) -> None:
-        """At start: settle every transaction this wallet recorded but did not see mined."""
+        """Settle every transaction this wallet recorded but did not see mined (after a restart,
+        or a broadcast that failed): a recorded nonce is never left as a gap."""
         dest = self.chains[destination]
         for tx in await self.store.open_txs(destination, self.sender):
             log.info("recovering tx %s (nonce %d, %s)", tx.tx_hash.hex()[:12], tx.nonce, tx.kind)
             await self.settle(dest, tx)
-        self._recovered.add(destination)
 
     # ------------------------------------------------------------------ service
 
@@ -517,7 +526,8 @@ class Relayer:
                 except RelayerCrash:
                     raise
                 except Exception as exc:  # noqa: BLE001 - keep serving; the store holds the state
-                    log.warning("relayer round failed: %r", exc, exc_info=True)
+                    log.warning("relayer round failed: %r", exc)
+                    log.debug("round failure", exc_info=True)
                     done = 0
                 if done == 0:
                     try:

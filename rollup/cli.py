@@ -83,11 +83,14 @@ class _RootGroup(_LazyGroup):
     lazy = {"prover": ("prover.cli", "prover"), "replica": ("rollup.derivation.cli", "replica"),
             "bridge": ("rollup.bridge.cli", "bridge"),
             "batcher": ("rollup.settlement.cli", "batcher_cmd"),
-            "proposer": ("rollup.settlement.cli", "proposer_cmd")}
+            "proposer": ("rollup.settlement.cli", "proposer_cmd"),
+            "validator": ("relayer.cli", "validator_cmd"),
+            "relayer": ("relayer.cli", "relayer_cmd")}
 
 
 class _BenchGroup(_LazyGroup):
-    lazy = {"prover": ("prover.cli", "bench"), "batch": ("rollup.batch.cli", "bench_batch")}
+    lazy = {"prover": ("prover.cli", "bench"), "batch": ("rollup.batch.cli", "bench_batch"),
+            "relayer": ("relayer.bench", "bench_relayer_cmd")}
 
 
 def _run(coro_fn: Callable[[], Any]) -> Any:
@@ -277,9 +280,13 @@ def task_status(task_id: int, rpc_url: str) -> None:
     click.echo(json.dumps(record, indent=2))
 
 
-@omnit.group()
+class _ModelGroup(_LazyGroup):
+    lazy = {"attest": ("relayer.cli", "model_attest")}
+
+
+@omnit.group(cls=_ModelGroup)
 def model() -> None:
-    """Models."""
+    """Models: register on the L2, attest on another chain."""
 
 
 @model.command("register")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Final
 
@@ -79,6 +80,7 @@ def _print_endpoints(stack: object, echo: Echo, started: float) -> None:
 
 async def run_devnet(opts: DevnetOptions, echo: Echo = print, stop: asyncio.Event | None = None) -> int:
     """Start the devnet, print how to reach it, then run until Ctrl-C (or run the demo): exit code."""
+    from relayer.devnet import demo_relay, start_relay_stack
     from rollup.devnet_demo import run_full_demo
     from rollup.devnet_stack import DevnetStack, StackOptions
     from rollup.rpc.service import install_stop_signals
@@ -89,26 +91,36 @@ async def run_devnet(opts: DevnetOptions, echo: Echo = print, stop: asyncio.Even
     stack_opts = StackOptions(workdir=opts.workdir, l2_port=opts.port, fresh=opts.fresh,
                               l2_block_time=opts.block_time)
     async with DevnetStack(stack_opts) as stack:
-        _print_endpoints(stack, echo, started)
-        if opts.demo:
-            try:
-                await run_full_demo(stack, echo)
-            except Exception as exc:  # report and fail: the demo is a smoke test
-                echo(f"demo FAILED: {type(exc).__name__}: {exc}")
-                return 1
-            echo(f"demo finished in {time.monotonic() - started:.1f}s")
-            return 0
-        echo("Ctrl-C to stop")
-        while not stop.is_set():
-            failed = stack.service_failed()
-            if failed:
-                echo(f"a service stopped: {failed}")
-                return 1
-            try:
-                await asyncio.wait_for(stop.wait(), 1.0)
-            except TimeoutError:
-                pass
-        echo("stopping")
+        relay = await start_relay_stack(stack.l1_url, stack.addresses["OmniToken"], stack.l2_url,
+                                        Path(opts.workdir) / "relay")
+        try:
+            _print_endpoints(stack, echo, started)
+            echo("Cross-chain relay (4 validators, 1 relayer):")
+            for line in relay.describe():
+                echo(f"  {line}")
+            if opts.demo:
+                try:
+                    report = await run_full_demo(stack, echo)
+                    echo("relay: OMNIT L1 -> chain 7002 and back, and the L2 model attested on 7002")
+                    await demo_relay(relay, model_id=report.model_id, echo=echo)
+                except Exception as exc:  # report and fail: the demo is a smoke test
+                    echo(f"demo FAILED: {type(exc).__name__}: {exc}")
+                    return 1
+                echo(f"demo finished in {time.monotonic() - started:.1f}s")
+                return 0
+            echo("Ctrl-C to stop")
+            while not stop.is_set():
+                failed = stack.service_failed()
+                if failed:
+                    echo(f"a service stopped: {failed}")
+                    return 1
+                try:
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                except TimeoutError:
+                    pass
+            echo("stopping")
+        finally:
+            await relay.stop()
     return 0
 
 

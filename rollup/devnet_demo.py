@@ -50,6 +50,8 @@ class DemoReport:
     """Seconds from the L2 withdrawal's receipt to the L1 finalization's receipt."""
     balances: dict[str, int] = field(default_factory=dict)
     replica_blocks: int = 0
+    model_id: int = 0
+    """The model the demo registered on the L2 (the relay demo attests it on the remote chain)."""
 
 
 async def l2_fee_paid(client: OmniClient, tx_hash: str) -> int:
@@ -137,6 +139,7 @@ async def run_full_demo(stack: Any, echo: Echo = print) -> DemoReport:
         reg = await step("registerModel", await c_user.register_model(
             "0x" + keccak(b"omnit demo weights").hex(), "ipfs://omnit-demo-model"), user.address)
         model_id = int(event_arg(reg, "ModelRegistered", "modelId"))
+        report.model_id = model_id
         await step(f"stake {COMPUTE_STAKE // OMNIT} OMNIT as a compute node",
                    await c_node.stake(1, COMPUTE_STAKE), node_op.address)
         post = await step(f"postTask with a {TASK_FEE // OMNIT} OMNIT fee", await c_user.post_task(

@@ -71,9 +71,19 @@ def _tx_hash(text: str) -> bytes:
     return raw
 
 
-@click.group()
+def _bridge_group_cls() -> type[click.Group]:
+    from rollup.cli import _LazyGroup
+
+    class BridgeGroup(_LazyGroup):
+        lazy = {"send": ("relayer.cli", "bridge_send")}
+
+    return BridgeGroup
+
+
+@click.group(cls=_bridge_group_cls())
 def bridge() -> None:
-    """Move OMNIT between the L1 and the L2."""
+    """Move OMNIT between the L1 and the L2 (deposit, withdraw, finalize, status) and between the
+    L1 and other chains through the validator-secured relay (send)."""
 
 
 @bridge.command("deposit")

@@ -65,17 +65,6 @@ def test_refused_transaction_is_a_clean_error(node: ManagedProcess) -> None:
     assert "insufficient funds" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_devnet_demo(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIT_")}
-    out = subprocess.run([sys.executable, "-m", "rollup.cli", "devnet", "--demo", "--port", "0",
-                          "--dir", str(tmp_path / "devnet")], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert "demo finished" in out.stdout, out.stdout + out.stderr
-    for step in ("transfer", "registerModel", "stake", "postTask", "submitResult", "TaskFinalized", "withdraw"):
-        assert step in out.stdout
-    assert out.returncode == 0, out.stderr[-3000:]
-
-
 def test_sequencer_config_file_env_and_sigterm(tmp_path: Path) -> None:
     import signal
 
