@@ -5,9 +5,11 @@ One run:
 1. pre-sign ``txs`` transfers from ``senders`` throwaway keys (round robin, nonces 0, 1, ...),
    chain id 7001, so the very same bytes are valid on both chains;
 2. for each target (our sequencer as a subprocess on SQLite or PostgreSQL, then anvil with
-   ``--block-time 1`` and ``--chain-id 7001``): start it, fund the senders with transfers from the
-   first dev account (the same mnemonic funds both), send the load as JSON-RPC batches, wait until
-   every transaction is in a block, stop it;
+   ``--block-time 1``, ``--chain-id 7001`` and our block gas limit ``--gas-limit 100000000``,
+   so the peer is measured at its capacity, not capped at 1,428 transfers per block by its
+   30M default): start it, fund the senders with transfers from the first dev account (the
+   same mnemonic funds both), send the load as JSON-RPC batches, wait until every transaction
+   is in a block, stop it;
 3. report one JSON object per target and a last line with ``ratio`` = ours / anvil end-to-end.
 """
 
@@ -26,7 +28,7 @@ from eth_account import Account
 from rollup.keys import bench_keys
 
 from .load import RpcSession, batch_body, run_load
-from .procs import ManagedProcess, start_anvil, start_sequencer, wait_rpc_ready
+from .procs import ANVIL_GAS_LIMIT, ManagedProcess, start_anvil, start_sequencer, wait_rpc_ready
 from .signing import TransferSigner
 
 __all__ = ["BenchOptions", "run_benchmark", "presign", "CHAIN_ID", "MAX_FEE", "TIP", "FUNDING"]
@@ -174,7 +176,7 @@ async def run_benchmark(opts: BenchOptions, log: Callable[[str], None] = print) 
         if opts.anvil:
             peer = start_anvil(work, CHAIN_ID, block_time=1)
             anvil = await _measure(peer, opts, raws, hashes, accounts, log)
-            lines.append({"target": "anvil", "block_time": 1, **anvil})
+            lines.append({"target": "anvil", "block_time": 1, "gas_limit": ANVIL_GAS_LIMIT, **anvil})
             log(f"anvil: {anvil}")
     last: dict[str, Any] = {
         "bench": "sequencer",

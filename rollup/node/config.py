@@ -94,6 +94,9 @@ class NodeSettings:
     """Standby: how long to wait for the lease at start (``None``: forever, 0: refuse at once)."""
     db_pool_size: int = 4
     """PostgreSQL connection pool size (readers plus the writer)."""
+    decode_processes: int = 1
+    """Worker processes that decode (hash, recover the sender of) large intake batches beside
+    the event loop's process; 0 decodes in a thread of the node's process."""
 
     def __post_init__(self) -> None:
         if not (self.db_url.startswith("sqlite:") or self.db_url.startswith(("postgresql:", "postgres:"))):
@@ -105,6 +108,8 @@ class NodeSettings:
                      "pool_max_per_sender", "gap_max", "chain_id", "rpc_max_batch"):
             if getattr(self, name) < 1:
                 raise ConfigError(name, getattr(self, name), "must be at least 1")
+        if self.decode_processes < 0:
+            raise ConfigError("decode_processes", self.decode_processes, "must be >= 0")
         if self.gap_buffer_time < 0 or self.safe_lag < 0 or self.finalized_lag < 0:
             raise ConfigError("gap_buffer_time/safe_lag/finalized_lag", None, "must be >= 0")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import logging
 import time
 from dataclasses import dataclass, field
@@ -30,11 +31,13 @@ from typing import Any, Callable, Sequence
 from rollup.core.exceptions import BlockGasExhausted, NonceTooHigh, NonceTooLow, TransactionError
 from rollup.core.builder import BlockBuilder, SealedBlock
 from rollup.core.execution import validate_transaction
+from rollup.core.state import Overlay
 from rollup.core.transactions import decode_transaction
 from rollup.storage import BlockWrite, LeaseLost, Outcome, PendingTx, Store
 
 from .chain import Chain, block_write
 from .config import NodeSettings
+from .decode_pool import CHUNK_MIN, DecodePool
 from .errors import NodeError, NotSequencer, Overloaded, ShuttingDown
 from .mempool import REASON_GAP_EXPIRED, REASON_REPLACED, REASON_STALE_NONCE, Mempool, PoolEntry
 
@@ -161,6 +164,7 @@ class Sequencer:
         self._runner: asyncio.Task[None] | None = None
         self._last_write = time.monotonic()
         self._seal_lock = asyncio.Lock()
+        self._decoder = DecodePool(settings.decode_processes, settings.chain_id)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -190,6 +194,7 @@ class Sequencer:
 
     def start(self) -> None:
         """Start the intake writer and the sealer."""
+        self._decoder.start()
         self._runner = asyncio.create_task(self._run(), name="sequencer")
 
     async def _run(self) -> None:
@@ -219,6 +224,7 @@ class Sequencer:
     async def stop(self) -> None:
         """Stop accepting, flush the acknowledged intake, seal nothing more, stop the tasks."""
         self._closing = True
+        self._decoder.close()
         if self._runner is None:
             return
         if not self.failed.is_set():
@@ -268,7 +274,9 @@ class Sequencer:
         group = _Group(asyncio.get_running_loop().create_future())
         now = self._clock()
         env = self._intake_env(now)
-        chain = self.chain
+        # one read view for the whole batch: a sender's account is decoded once (the loop
+        # below does not await, so the head state cannot change under it)
+        view = Overlay(self.chain.state)
         room = self.settings.intake_queue_size - self._queued
         for i, tx in zip(todo, decoded):
             if isinstance(tx, Exception):
@@ -285,9 +293,8 @@ class Sequencer:
                 results[i] = Overloaded(self.settings.intake_queue_size)
                 continue
             try:
-                validate_transaction(chain.state, tx, env.base_fee, env)
-                admission = self.pool.admit(tx, self._next_seq, now,
-                                            chain.account(tx.sender).nonce)
+                validate_transaction(view, tx, env.base_fee, env)
+                admission = self.pool.admit(tx, self._next_seq, now, view.account(tx.sender).nonce)
             except (TransactionError, NodeError) as exc:
                 results[i] = exc  # NonceTooLow: maybe already included, checked below
                 continue
@@ -330,6 +337,11 @@ class Sequencer:
                     out.append(exc)
             return out
 
+        if len(raws) >= CHUNK_MIN and self._decoder.usable:
+            try:
+                return await self._decoder.decode(raws)
+            except concurrent.futures.BrokenExecutor:
+                pass  # the pool is marked broken: a thread from now on
         if len(raws) >= DECODE_THREAD_MIN:
             return await asyncio.to_thread(run)
         return run()
@@ -370,11 +382,15 @@ class Sequencer:
             await self.store.commit_intake(self.holder, added, replaced)
         except BaseException as exc:
             error = NotSequencer(exc.current) if isinstance(exc, LeaseLost) else exc
+            if not isinstance(error, Exception):
+                # cancelled: by stop() (shutting down), or because the sealer was fenced or
+                # failed and the task group stopped this writer too (not sequencing any more)
+                error = ShuttingDown() if self._closing else NotSequencer(
+                    getattr(self.failure, "current", None))
             for entry, group in batch:
                 self.pool.abandon(entry)
                 self._waiters.pop(entry.hash, None)
-                group.fail(entry.hash, error if isinstance(error, Exception)
-                           else ShuttingDown())
+                group.fail(entry.hash, error)
             if isinstance(exc, (LeaseLost, asyncio.CancelledError)):
                 raise
             _log.exception("intake write failed; %d submissions refused", len(batch))

@@ -1,0 +1,149 @@
+"""Decoding (hashing and signature recovery) of large intake batches in worker processes.
+
+``decode_transaction`` costs about 80 to 120 µs per transfer, a third of the node's CPU per
+transaction. In a thread it still holds the GIL for the RLP split and the integer fields, and
+every keccak / secp256k1 call hands the GIL back and waits to get it again (up to the 5 ms
+switch interval while the event loop or the block builder runs). A worker process decodes on
+the other core; the event loop only unpickles the results (about 7 µs per transaction).
+
+The workers run the very same ``rollup.core.decode_transaction``. A raw transaction the worker
+refuses comes back as a marker and is decoded again in the caller's process, so the caller
+gets the core's own exception object (exceptions with data do not always survive pickling).
+If the pool cannot be started or breaks, decoding falls back to a thread for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from typing import Any, Final, Sequence
+
+from rollup.core.exceptions import TransactionError
+from rollup.core.transactions import decode_transaction
+
+__all__ = ["DecodePool", "decode_chunk", "REFUSED", "CHUNK_MIN"]
+
+_log = logging.getLogger(__name__)
+
+REFUSED: Final = None
+"""Worker result for a transaction it could not decode (the caller decodes it again)."""
+
+_PR_SET_PDEATHSIG: Final = 1
+"""``prctl`` option: the signal the kernel sends this process when its parent dies."""
+
+CHUNK_MIN: Final = 64
+"""Batches smaller than this are not worth a process round trip (about 0.3 ms)."""
+
+
+def decode_chunk(raws: Sequence[bytes], chain_id: int) -> list[Any]:
+    """Worker side: the decoded transactions, :data:`REFUSED` where decoding raised."""
+    out: list[Any] = []
+    for raw in raws:
+        try:
+            out.append(decode_transaction(raw, chain_id))
+        except TransactionError:
+            out.append(REFUSED)
+    return out
+
+
+def _warm() -> int:
+    return 0
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Tie the worker's life to the node's: a ``kill -9`` of the node must not leave workers
+    behind (they would keep its stdout and stderr pipes open). Linux: the kernel kills the
+    worker when its parent dies; elsewhere a thread polls the parent pid."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent_pid:  # the node died before the line above
+        os._exit(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the node, which stops us
+
+
+class DecodePool:
+    """``processes`` worker processes (started lazily, in the background) that decode batches."""
+
+    def __init__(self, processes: int, chain_id: int) -> None:
+        self.processes = processes
+        self.chain_id = chain_id
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._ready = False
+        self._broken = processes <= 0
+
+    @property
+    def usable(self) -> bool:
+        """Whether batches go to the workers (started and not broken)."""
+        return self._ready and not self._broken
+
+    def start(self) -> None:
+        """Start the workers in the background; batches use a thread until they answer."""
+        if self._broken or self._executor is not None:
+            return
+        try:
+            # spawn: never fork the node's threads (event loop, store, builder); the workers are
+            # the node's own children (started from this thread), so they die with it
+            context = multiprocessing.get_context("spawn")
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=_worker_init,
+                initargs=(os.getpid(),))
+            future = self._executor.submit(_warm)
+        except Exception:  # no process support here: threads it is
+            _log.warning("decode workers unavailable; decoding in threads", exc_info=True)
+            self._broken = True
+            return
+        future.add_done_callback(self._started)
+
+    def _started(self, future: concurrent.futures.Future[int]) -> None:
+        if future.exception() is None:
+            self._ready = True
+            _log.info("%d decode worker process(es) ready", self.processes)
+        else:
+            _log.warning("decode workers failed to start; decoding in threads: %s", future.exception())
+            self._broken = True
+
+    async def decode(self, raws: list[bytes]) -> list[Any]:
+        """Decode ``raws`` in the workers: per item a transaction or the exception that refused it."""
+        assert self._executor is not None
+        loop = asyncio.get_running_loop()
+        parts = self.processes if len(raws) >= CHUNK_MIN * self.processes else 1
+        size = -(-len(raws) // parts)
+        try:
+            chunks = await asyncio.gather(*(
+                loop.run_in_executor(self._executor, decode_chunk, raws[i:i + size], self.chain_id)
+                for i in range(0, len(raws), size)))
+        except concurrent.futures.process.BrokenProcessPool:
+            _log.warning("decode workers died; decoding in threads from now on")
+            self._broken = True
+            raise
+        out: list[Any] = [tx for chunk in chunks for tx in chunk]
+        for i, tx in enumerate(out):
+            if tx is REFUSED:
+                try:
+                    out[i] = decode_transaction(raws[i], self.chain_id)
+                except TransactionError as exc:
+                    out[i] = exc
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (queued work is cancelled)."""
+        executor, self._executor = self._executor, None
+        self._ready = False
+        self._broken = True
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
