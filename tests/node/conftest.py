@@ -49,7 +49,7 @@ async def any_db_url(request: pytest.FixtureRequest, tmp_path, pg_dsn: str) -> A
         yield f"sqlite:///{tmp_path}/node.sqlite"
         return
     if not await postgres_available(pg_dsn):
-        pytest.skip(f"PostgreSQL not reachable at {pg_dsn}")
+        pytest.fail(f"PostgreSQL not reachable at {pg_dsn}: start it (.ci/run does)")
     async with temporary_postgres_database(pg_dsn) as url:
         yield url
 

@@ -37,7 +37,7 @@ async def crash_db(request, tmp_path, pg_dsn) -> AsyncIterator[str]:
         yield f"sqlite:///{tmp_path}/crash.sqlite"
         return
     if not await postgres_available(pg_dsn):
-        pytest.skip("PostgreSQL not reachable")
+        pytest.fail(f"PostgreSQL not reachable at {pg_dsn}: start it (.ci/run does)")
     async with temporary_postgres_database(pg_dsn) as url:
         yield url
 

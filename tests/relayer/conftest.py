@@ -50,7 +50,7 @@ async def drop_pg_database(url: str) -> None:
 async def pg_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database URL (skips if no server)."""
     if not await _pg_available():
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+        pytest.fail(f"PostgreSQL not reachable at {PG_DSN}: start it (.ci/run does)")
     url = await create_pg_database()
     yield url
     await drop_pg_database(url)
@@ -63,7 +63,7 @@ async def store_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[s
         yield f"sqlite:///{tmp_path / 'relayer.sqlite'}"
         return
     if not await _pg_available():
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}")
+        pytest.fail(f"PostgreSQL not reachable at {PG_DSN}: start it (.ci/run does)")
     url = await create_pg_database()
     yield url
     await drop_pg_database(url)

@@ -12,7 +12,13 @@ from eth_hash.auto import keccak
 
 from .conftest import ACCOUNT_USE, CAST
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CAST.exists(), reason="cast not installed (npm ci)")]
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _require_cast() -> None:
+    if not CAST.exists():
+        pytest.fail(f"cast not found at {CAST}: run `npm ci` (make install does)")
 
 
 def cast(*args: str, timeout: float = 60) -> str:

@@ -17,7 +17,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path, pg_dsn: str) -> Async
         yield f"sqlite:///{tmp_path}/l2.sqlite"
         return
     if not await postgres_available(pg_dsn):
-        pytest.skip(f"PostgreSQL not reachable at {pg_dsn}")
+        pytest.fail(f"PostgreSQL not reachable at {pg_dsn}: start it (.ci/run does)")
     async with temporary_postgres_database(pg_dsn) as url:
         yield url
 
