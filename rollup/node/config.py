@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["NodeSettings", "ConfigError", "ENV_PREFIX", "DEFAULT_DB_URL", "load_settings"]
+__all__ = ["NodeSettings", "ConfigError", "ENV_PREFIX", "DEFAULT_DB_URL", "coerce_setting", "load_settings"]
 
 ENV_PREFIX = "OMNIT_"
 """Prefix of the environment variables that override settings (``OMNIT_BLOCK_TIME=0.5``)."""
@@ -118,11 +118,15 @@ class NodeSettings:
         return dataclasses.replace(self, **changes)
 
 
-def _coerce(name: str, raw: Any, default: Any, annotation: str) -> Any:
+def coerce_setting(name: str, raw: Any, annotation: str,
+                   error: type[ValueError] = ConfigError) -> Any:
+    """Turn a TOML or environment value into the field's type (``int``/``float``/``str``, or None
+    where the annotation allows it); ``error(name, value, reason)`` says what was wrong. Shared by
+    every settings loader (node, settlement)."""
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none", "null")):
         if "None" in annotation:
             return None
-        raise ConfigError(name, raw, "a value is required")
+        raise error(name, raw, "a value is required")  # type: ignore[call-arg]
     try:
         if "float" in annotation:
             return float(raw)
@@ -130,7 +134,7 @@ def _coerce(name: str, raw: Any, default: Any, annotation: str) -> Any:
             return int(raw, 0) if isinstance(raw, str) else int(raw)
         return str(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(name, raw, f"expected {annotation}") from exc
+        raise error(name, raw, f"expected {annotation}") from exc  # type: ignore[call-arg]
 
 
 def load_settings(
@@ -160,7 +164,7 @@ def load_settings(
             values[name] = env[ENV_PREFIX + name.upper()]
     values.update(overrides)
     typed = {
-        name: _coerce(name, value, known[name].default, str(known[name].type))
+        name: coerce_setting(name, value, str(known[name].type))
         for name, value in values.items()
     }
     return NodeSettings(**typed)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from rollup.node.config import coerce_setting
+
 from .errors import SettlementConfigError
 
 __all__ = ["SettlementSettings", "load_settlement_settings", "DA_MODES", "ENV_PREFIX"]
@@ -98,21 +100,6 @@ class SettlementSettings:
         return Path(self.data_dir) / f"{service}-ledger.sqlite"
 
 
-def _coerce(name: str, raw: Any, annotation: str) -> Any:
-    if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none", "null")):
-        if "None" in annotation:
-            return None
-        raise SettlementConfigError(name, raw, "a value is required")
-    try:
-        if "float" in annotation:
-            return float(raw)
-        if "int" in annotation:
-            return int(raw, 0) if isinstance(raw, str) else int(raw)
-        return str(raw)
-    except (TypeError, ValueError) as exc:
-        raise SettlementConfigError(name, raw, f"expected {annotation}") from exc
-
-
 def load_settlement_settings(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -142,5 +129,5 @@ def load_settlement_settings(
         if ENV_PREFIX + name.upper() in env:
             values[name] = env[ENV_PREFIX + name.upper()]
     values.update(overrides)
-    typed = {n: _coerce(n, v, str(known[n].type)) for n, v in values.items()}
+    typed = {n: coerce_setting(n, v, str(known[n].type), SettlementConfigError) for n, v in values.items()}
     return SettlementSettings(**typed)
