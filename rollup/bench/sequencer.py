@@ -28,7 +28,7 @@ from eth_account import Account
 from rollup.keys import bench_keys
 
 from .load import RpcSession, batch_body, run_load
-from .procs import ANVIL_GAS_LIMIT, ManagedProcess, start_anvil, start_sequencer, wait_rpc_ready
+from .procs import ANVIL_GAS_LIMIT, ManagedProcess, cpu_seconds, start_anvil, start_sequencer, wait_rpc_ready
 from .signing import TransferSigner
 
 __all__ = ["BenchOptions", "run_benchmark", "presign", "CHAIN_ID", "MAX_FEE", "TIP", "FUNDING"]
@@ -118,9 +118,15 @@ async def _measure(node: ManagedProcess, opts: BenchOptions, raws: list[str], ha
         log(f"{node.name}: ready at {node.url}; funding {len(accounts)} senders")
         await fund_senders(node.url, accounts)
         log(f"{node.name}: sending {len(raws)} transfers in batches of {opts.batch} x{opts.concurrency}")
+        cpu_before = cpu_seconds(node.proc.pid)
         result = await run_load(node.url, raws, hashes, batch=opts.batch, concurrency=opts.concurrency,
                                 timeout=opts.timeout)
-        return result.summary()
+        cpu_after = cpu_seconds(node.proc.pid)
+        summary = result.summary()
+        if cpu_before is not None and cpu_after is not None and result.accepted:
+            # server CPU per transaction (all its processes and threads): steadier than tx/s
+            summary["server_cpu_us_per_tx"] = round((cpu_after - cpu_before) / result.accepted * 1e6, 1)
+        return summary
     finally:
         code = await node.stop()
         if code not in (0, -2, 130):

@@ -28,7 +28,7 @@ from typing import Any, Final, Sequence
 from rollup.core.exceptions import TransactionError
 from rollup.core.transactions import decode_transaction
 
-__all__ = ["DecodePool", "decode_chunk", "REFUSED", "CHUNK_MIN"]
+__all__ = ["DecodePool", "decode_chunk", "REFUSED", "CHUNK_MIN", "READY_TIMEOUT"]
 
 _log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ _PR_SET_PDEATHSIG: Final = 1
 
 CHUNK_MIN: Final = 64
 """Batches smaller than this are not worth a process round trip (about 0.3 ms)."""
+
+READY_TIMEOUT: Final = 20.0
+"""Seconds the node waits at start for the workers to answer before it serves anyway (decoding
+in threads until they do). A worker imports the core (about 1 to 2 s here)."""
 
 
 def decode_chunk(raws: Sequence[bytes], chain_id: int) -> list[Any]:
@@ -85,6 +89,7 @@ class DecodePool:
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._ready = False
         self._broken = processes <= 0
+        self._warm: concurrent.futures.Future[int] | None = None
 
     @property
     def usable(self) -> bool:
@@ -107,7 +112,17 @@ class DecodePool:
             _log.warning("decode workers unavailable; decoding in threads", exc_info=True)
             self._broken = True
             return
+        self._warm = future
         future.add_done_callback(self._started)
+
+    async def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Wait (at most ``timeout`` seconds) until the workers answered; whether they did."""
+        if self._warm is not None and not self._broken:
+            try:
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._warm)), timeout)
+            except Exception:  # noqa: BLE001 - slow or failed: threads meanwhile or for good
+                pass
+        return self.usable
 
     def _started(self, future: concurrent.futures.Future[int]) -> None:
         if future.exception() is None:

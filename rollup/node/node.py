@@ -35,6 +35,7 @@ from rollup.storage.records import BlockRecord, LogRecord
 
 from .chain import open_chain
 from .config import NodeSettings
+from .decode_pool import DecodePool
 from .errors import (
     CallReverted,
     LogQueryTooLarge,
@@ -109,21 +110,32 @@ class L2Node:
         store = self._store or create_store(settings.db_url, settings.db_pool_size, self._clock)
         self._store = store
         await store.open()
+        # the decode workers import the core while the chain loads (see wait_decoders)
+        decoder = DecodePool(settings.decode_processes, settings.chain_id)
+        decoder.start()
         try:
             await self._acquire_lease(store)
             chain = await open_chain(store, settings, settings.sequencer_id)
             if self._l1_feed is not None and hasattr(self._l1_feed, "attach"):
                 await self._l1_feed.attach(chain)
-            sequencer = Sequencer(settings, store, chain, self._clock, l1_feed=self._l1_feed)
+            sequencer = Sequencer(settings, store, chain, self._clock, l1_feed=self._l1_feed,
+                                  decoder=decoder)
             restored = await sequencer.restore_pending()
             sequencer.start()
         except BaseException:
+            decoder.close()
             await store.close()
             raise
         self._sequencer = sequencer
         self._started = True
         _log.info("sequencer %s active at block %d (%d pending restored)",
                   settings.sequencer_id, chain.head.number, restored)
+
+    async def wait_decoders(self) -> bool:
+        """Wait (bounded) until the decode worker processes answer: a service calls this before
+        it announces itself ready, so the first load is not decoded in threads. Whether they
+        are in use (False with ``decode_processes = 0``)."""
+        return await self.sequencer.wait_decoders()
 
     async def _acquire_lease(self, store: Store) -> None:
         settings = self.settings

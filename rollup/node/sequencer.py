@@ -133,7 +133,8 @@ class Sequencer:
     """Intake, pool and sealing of one lease-holding sequencer."""
 
     def __init__(self, settings: NodeSettings, store: Store, chain: Chain,
-                 clock: Callable[[], float] = time.time, l1_feed: Any = None) -> None:
+                 clock: Callable[[], float] = time.time, l1_feed: Any = None,
+                 decoder: DecodePool | None = None) -> None:
         self.settings = settings
         self.l1_feed = l1_feed  # rollup.settlement.feed.L1Feed, or None: no L1 (origin zero)
         self.store = store
@@ -164,7 +165,7 @@ class Sequencer:
         self._runner: asyncio.Task[None] | None = None
         self._last_write = time.monotonic()
         self._seal_lock = asyncio.Lock()
-        self._decoder = DecodePool(settings.decode_processes, settings.chain_id)
+        self._decoder = decoder or DecodePool(settings.decode_processes, settings.chain_id)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -193,9 +194,16 @@ class Sequencer:
         return len(rows) - len(drops)
 
     def start(self) -> None:
-        """Start the intake writer and the sealer."""
+        """Start the intake writer and the sealer (and the decode workers, if not yet)."""
         self._decoder.start()
         self._runner = asyncio.create_task(self._run(), name="sequencer")
+
+    async def wait_decoders(self) -> bool:
+        """See :meth:`rollup.node.node.L2Node.wait_decoders`."""
+        ready = await self._decoder.wait_ready()
+        if not ready and self.settings.decode_processes > 0:
+            _log.warning("decode workers not ready; decoding in threads until they are")
+        return ready
 
     async def _run(self) -> None:
         try:

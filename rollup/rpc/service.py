@@ -9,6 +9,7 @@ flushes acknowledged intake, stops sealing and releases the lease).
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -16,18 +17,38 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from .server import RunningServer, start_server
 from .settings import RpcSettings, coerce_settings
 
-__all__ = ["node_with_rpc", "serve_until_stopped", "install_stop_signals"]
+__all__ = ["node_with_rpc", "serve_until_stopped", "install_stop_signals", "tune_gc", "GC_THRESHOLDS"]
+
+GC_THRESHOLDS = (50_000, 20, 10)
+"""Cyclic-GC thresholds of a service process (CPython's default is (700, 10, 10)). The intake
+and the block builder allocate tens of container objects per transaction (pool entries, decoded
+transactions, records, receipts); with the default a young collection runs every few dozen
+transactions and older generations, which hold the whole pool, are walked again and again: about
+a fifth of the node's CPU at 5,000 transfers/s. Young collections every 50,000 allocations cost
+a few milliseconds each; cyclic garbage is still collected."""
+
+
+def tune_gc() -> None:
+    """Service-process GC policy: collect once, move everything alive after start-up (modules,
+    the loaded state, the trees) to the permanent generation so later collections never walk it,
+    and collect the young generation less often (:data:`GC_THRESHOLDS`)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @asynccontextmanager
 async def node_with_rpc(node_settings: Any, rpc_settings: RpcSettings | None = None
                         ) -> AsyncIterator[tuple[Any, RunningServer]]:
-    """Start ``L2Node.open(node_settings)`` and its RPC server; stop both on exit."""
+    """Start ``L2Node.open(node_settings)`` and its RPC server; stop both on exit. The port
+    opens once the decode workers answer (``L2Node.wait_decoders``): a client that starts
+    sending as soon as the port answers is not decoded in threads meanwhile."""
     from rollup.node.node import L2Node
 
     node = L2Node.open(node_settings)
     await node.start()
     try:
+        await node.wait_decoders()
         server = await start_server(node, rpc_settings or coerce_settings(node_settings))
         try:
             yield node, server
@@ -58,6 +79,7 @@ async def serve_until_stopped(
     stop = stop or asyncio.Event()
     install_stop_signals(stop)
     async with node_with_rpc(node_settings, rpc_settings) as (node, server):
+        tune_gc()
         if on_ready is not None:
             result = on_ready(node, server)
             if asyncio.iscoroutine(result):

@@ -30,6 +30,10 @@ async def test_workers_decode_like_the_core(wallets) -> None:
         "type": 2, "chainId": CHAIN_ID + 1, "nonce": 0, "to": bytes(20), "value": 1,
         "gas": 21_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1})
     raws[7] = bytes(other_chain.raw_transaction)
+    legacy = w.account.sign_transaction({  # pickled by fields like the type-2 ones
+        "chainId": CHAIN_ID, "nonce": 9, "to": bytes(20), "value": 3, "gas": 21_000,
+        "gasPrice": 10**10})
+    raws[9] = bytes(legacy.raw_transaction)
     pool = DecodePool(2, CHAIN_ID)
     try:
         await _ready(pool)
@@ -41,6 +45,7 @@ async def test_workers_decode_like_the_core(wallets) -> None:
     for i, raw in enumerate(raws):
         if i not in (5, 7):
             assert out[i] == decode_transaction(raw, CHAIN_ID)
+    assert type(out[9]).__name__ == "LegacyTransaction"
 
 
 def test_zero_processes_means_threads() -> None:
