@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+import sys
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from .server import RunningServer, start_server
 from .settings import RpcSettings, coerce_settings
 
-__all__ = ["node_with_rpc", "serve_until_stopped", "install_stop_signals", "tune_gc", "GC_THRESHOLDS"]
+__all__ = ["node_with_rpc", "serve_until_stopped", "install_stop_signals", "tune_runtime", "GC_THRESHOLDS", "SWITCH_INTERVAL"]
 
 GC_THRESHOLDS = (50_000, 20, 10)
 """Cyclic-GC thresholds of a service process (CPython's default is (700, 10, 10)). The intake
@@ -28,13 +29,23 @@ a fifth of the node's CPU at 5,000 transfers/s. Young collections every 50,000 a
 a few milliseconds each; cyclic garbage is still collected."""
 
 
-def tune_gc() -> None:
-    """Service-process GC policy: collect once, move everything alive after start-up (modules,
-    the loaded state, the trees) to the permanent generation so later collections never walk it,
-    and collect the young generation less often (:data:`GC_THRESHOLDS`)."""
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits for it (CPython's default is 0.005).
+The node's helper threads (database driver, block builder, decoding) release the GIL around
+every C call and then wait for it again; with 5 ms they queue behind the event loop's compute
+and a block write of thousands of rows stretches out. 1 ms gave 5 to 15 percent more
+transfers per second in the sequencer benchmark."""
+
+
+def tune_runtime() -> None:
+    """Service-process runtime policy: collect once, move everything alive after start-up
+    (modules, the loaded state, the trees) to the permanent generation so later collections
+    never walk it, collect the young generation less often (:data:`GC_THRESHOLDS`), and hand
+    the GIL over sooner (:data:`SWITCH_INTERVAL`)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 @asynccontextmanager
@@ -79,7 +90,7 @@ async def serve_until_stopped(
     stop = stop or asyncio.Event()
     install_stop_signals(stop)
     async with node_with_rpc(node_settings, rpc_settings) as (node, server):
-        tune_gc()
+        tune_runtime()
         if on_ready is not None:
             result = on_ready(node, server)
             if asyncio.iscoroutine(result):
