@@ -94,9 +94,14 @@ class NodeSettings:
     """Standby: how long to wait for the lease at start (``None``: forever, 0: refuse at once)."""
     db_pool_size: int = 4
     """PostgreSQL connection pool size (readers plus the writer)."""
+    decode_native: bool = True
+    """Decode large intake batches with the C fast path (``rollup/node/txdecode.c``, built with
+    the system C compiler on first use) in a thread, without the GIL; if it cannot be built,
+    or with False, the ``decode_processes`` workers do it."""
     decode_processes: int = 1
     """Worker processes that decode (hash, recover the sender of) large intake batches beside
-    the event loop's process; 0 decodes in a thread of the node's process."""
+    the event loop's process when the native decoder is not used; 0 decodes in a thread of the
+    node's process."""
 
     def __post_init__(self) -> None:
         if not (self.db_url.startswith("sqlite:") or self.db_url.startswith(("postgresql:", "postgres:"))):
