@@ -111,7 +111,8 @@ class L2Node:
         self._store = store
         await store.open()
         # the decode workers import the core while the chain loads (see wait_decoders)
-        decoder = DecodePool(settings.decode_processes, settings.chain_id)
+        decoder = DecodePool(settings.decode_processes, settings.chain_id,
+                             native=settings.decode_native)
         decoder.start()
         try:
             await self._acquire_lease(store)
@@ -299,13 +300,16 @@ class L2Node:
     async def _block_view(self, record: BlockRecord | None, full: bool) -> BlockView | None:
         if record is None:
             return None
-        txs = await self.store.get_block_transactions(record.number)
-        size = len(record.raw) + sum(len(t.raw) for t in txs)
         items: list[Any]
         if full:
+            txs = await self.store.get_block_transactions(record.number)
+            size = len(record.raw) + sum(len(t.raw) for t in txs)
             items = [decode_transaction(t.raw, self.chain_id, allow_deposit=True) for t in txs]
         else:
-            items = [t.hash for t in txs]
+            # hashes and sizes only: pollers of eth_getBlockByNumber(n, false) do not pay for
+            # reading every transaction's raw bytes
+            items, tx_bytes = await self.store.get_block_transaction_hashes(record.number)
+            size = len(record.raw) + tx_bytes
         return BlockView(Header.decode(record.raw), record.hash, size, items, full)
 
     async def get_block(self, block: BlockId, full: bool = False) -> BlockView | None:

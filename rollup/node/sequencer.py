@@ -68,7 +68,11 @@ class _Group:
         self.errors: dict[bytes, Exception] = {}
 
     def done_one(self) -> None:
-        self.left -= 1
+        self.done(1)
+
+    def done(self, count: int) -> None:
+        """``count`` of the group's entries are settled (resolved once none is left)."""
+        self.left -= count
         if self.left <= 0 and not self.fut.done():
             self.fut.set_result(None)
 
@@ -162,10 +166,14 @@ class Sequencer:
         self._writing = False
         self._env_key: tuple[bytes, int] | None = None
         self._env: object = None
+        self._view_key: tuple[bytes, int] | None = None
+        self._view: Overlay | None = None
+        self._view_nonces: dict[bytes, int] = {}
         self._runner: asyncio.Task[None] | None = None
         self._last_write = time.monotonic()
         self._seal_lock = asyncio.Lock()
-        self._decoder = decoder or DecodePool(settings.decode_processes, settings.chain_id)
+        self._decoder = decoder or DecodePool(
+            settings.decode_processes, settings.chain_id, native=settings.decode_native)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -282,35 +290,45 @@ class Sequencer:
         group = _Group(asyncio.get_running_loop().create_future())
         now = self._clock()
         env = self._intake_env(now)
-        # one read view for the whole batch: a sender's account is decoded once (the loop
-        # below does not await, so the head state cannot change under it)
-        view = Overlay(self.chain.state)
+        view, account_nonces = self._intake_view(now)
         room = self.settings.intake_queue_size - self._queued
+        base_fee = env.base_fee
+        pool = self.pool
+        known_entry, admit = pool.by_hash.get, pool.admit_entry
+        queue_append, waiters, fut = self._queue.append, self._waiters, group.fut
+        too_low = False
         for i, tx in zip(todo, decoded):
             if isinstance(tx, Exception):
                 results[i] = tx
                 continue
             tx_hash = hashes[i] = tx.hash
-            known = self.pool.get(tx_hash)
+            known = known_entry(tx_hash)
             if known is not None:
                 results[i] = tx_hash  # idempotent: pending already
                 if not known.durable:
-                    foreign.append(self._waiters[tx_hash])
+                    foreign.append(waiters[tx_hash])
                 continue
             if room <= 0:
                 results[i] = Overloaded(self.settings.intake_queue_size)
                 continue
             try:
-                validate_transaction(view, tx, env.base_fee, env)
-                admission = self.pool.admit(tx, self._next_seq, now, view.account(tx.sender).nonce)
+                validate_transaction(view, tx, base_fee, env)
+                # the sender's account nonce, read once per view (validate_transaction read
+                # the same account of the same view just now)
+                sender = tx.sender
+                account_nonce = account_nonces.get(sender)
+                if account_nonce is None:
+                    account_nonce = account_nonces[sender] = view.account(sender).nonce
+                entry = admit(tx, self._next_seq, now, account_nonce)
             except (TransactionError, NodeError) as exc:
                 results[i] = exc  # NonceTooLow: maybe already included, checked below
+                too_low = too_low or isinstance(exc, NonceTooLow)
                 continue
             self._next_seq += 1
             room -= 1
             group.left += 1
-            self._queue.append((admission.entry, group))
-            self._waiters[tx_hash] = group.fut
+            queue_append((entry, group))
+            waiters[tx_hash] = fut
             results[i] = tx_hash
         self._queued += group.left
         if group.left:
@@ -318,19 +336,21 @@ class Sequencer:
             await asyncio.shield(group.fut)
         else:
             group.fut.set_result(None)
-        for fut in foreign:
-            await asyncio.shield(fut)
-        for i, result in enumerate(results):
-            tx_hash = hashes[i]
-            if tx_hash is None:
-                continue
-            if isinstance(result, NonceTooLow) and await self.store.get_transaction(tx_hash):
-                results[i] = tx_hash  # already included: idempotent
-            elif result == tx_hash and tx_hash in group.errors:
-                results[i] = group.errors[tx_hash]
-        for i, raw in enumerate(blobs):
-            if first[raw] != i:
-                results[i] = results[first[raw]]
+        for other in foreign:
+            await asyncio.shield(other)
+        if too_low or group.errors:  # otherwise the loop below would change nothing
+            for i, result in enumerate(results):
+                tx_hash = hashes[i]
+                if tx_hash is None:
+                    continue
+                if isinstance(result, NonceTooLow) and await self.store.get_transaction(tx_hash):
+                    results[i] = tx_hash  # already included: idempotent
+                elif result == tx_hash and tx_hash in group.errors:
+                    results[i] = group.errors[tx_hash]
+        if len(todo) < len(blobs):  # duplicates inside the batch
+            for i, raw in enumerate(blobs):
+                if first[raw] != i:
+                    results[i] = results[first[raw]]
         return results  # type: ignore[return-value]
 
     async def _decode(self, raws: list[bytes]) -> list[Any]:
@@ -361,6 +381,21 @@ class Sequencer:
             self._env_key = key
         return self._env
 
+    def _intake_view(self, now: float) -> tuple[Overlay, dict[bytes, int]]:
+        """The read view of the head state that intake validates against, and the account
+        nonces read from it so far.
+
+        Shared by the intake batches of one head within one second, so a sender's account is
+        decoded once, not once per batch. The head state changes only in :meth:`_seal` (which
+        drops the view right before ``chain.advance``) and every change makes a new head, which
+        is part of the key as well; the second bounds how many accounts one view holds."""
+        key = (self.chain.head.hash, int(now))
+        if self._view is None or key != self._view_key:
+            self._view = Overlay(self.chain.state)
+            self._view_nonces = {}
+            self._view_key = key
+        return self._view, self._view_nonces
+
     async def _intake_loop(self) -> None:
         settings = self.settings
         while True:
@@ -381,7 +416,7 @@ class Sequencer:
 
     async def _write_intake(self, batch: list[tuple[PoolEntry, _Group]]) -> None:
         now = self._clock()
-        added = [PendingTx(e.seq, e.hash, e.tx.raw, e.tx.sender, e.tx.nonce, e.arrived_at)
+        added = [PendingTx(e.seq, e.tx.hash, e.tx.raw, e.tx.sender, e.tx.nonce, e.arrived_at)
                  for e, _ in batch]
         replaced = [Outcome(e.replaces.hash, REASON_REPLACED, now, e.hash)
                     for e, _ in batch if e.replaces is not None]
@@ -405,10 +440,22 @@ class Sequencer:
             return
         self._last_write = time.monotonic()
         self._remember(replaced)
+        confirm, waiters = self.pool.confirm, self._waiters
+        # One submit_many batch queues its entries back to back, so `batch` holds each group's
+        # entries in runs: settle a group once per run, not once per entry. Its future still
+        # resolves at its last entry, as with done_one() per entry (nothing awaits in between).
+        run_group: _Group | None = None
+        run = 0
         for entry, group in batch:
-            self.pool.confirm(entry, now)
-            self._waiters.pop(entry.hash, None)
-            group.done_one()
+            confirm(entry, now)
+            waiters.pop(entry.tx.hash, None)
+            if group is not run_group:
+                if run_group is not None:
+                    run_group.done(run)
+                run_group, run = group, 0
+            run += 1
+        if run_group is not None:
+            run_group.done(run)
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -518,6 +565,7 @@ class Sequencer:
                 self._dropping.pop(e.hash, None)
             raise
         self._last_write = time.monotonic()
+        self._view = None  # the head state changes: intake reads a new view (_intake_view)
         chain.advance(sealed, built.state_tree, built.withdrawal_tree)
         if self.l1_feed is not None and deposits:
             self.l1_feed.mark_included(d.source_hash for d in deposits)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import random
 from dataclasses import dataclass
 
 import pytest
 
 from rollup.core.exceptions import NonceTooLow
+from rollup.core.fees import effective_priority_fee
 from rollup.node.errors import (
     NonceGapTooLarge,
     NonceInFlight,
@@ -14,7 +18,7 @@ from rollup.node.errors import (
     PoolFull,
     ReplacementUnderpriced,
 )
-from rollup.node.mempool import Mempool, PoolEntry
+from rollup.node.mempool import Admission, Mempool, PoolEntry, _hex
 
 BASE_FEE = 100
 
@@ -208,3 +212,441 @@ def test_restore_prefers_later_arrival() -> None:
     assert p.restore(b, 0, 0.0) is a
     assert p.get(a.hash) is None and p.get(b.hash) is b
     assert p.ready_gas == 21_000
+
+
+# -- the fast paths against the reference implementation ---------------------------------------
+#
+# The pool's per-transaction paths update entries and ready_gas inline instead of through the
+# generic Mempool._set. RefMempool / RefSelection below are the straightforward implementation
+# they replaced (every state change through _set, one _remove and _reclassify per entry, a full
+# stale scan); a random walk of admissions, confirmations, abandons, sealing rounds with
+# included / dropped / unused entries, failed block writes, gap expiry and restores must give
+# identical results, errors and entry states in both.
+
+
+class RefSender:
+    __slots__ = ("nonces", "base", "end")
+
+    def __init__(self, base: int) -> None:
+        self.nonces: dict[int, PoolEntry] = {}
+        self.base = base
+        self.end = base
+
+    def _advance(self) -> None:
+        end, nonces = self.end, self.nonces
+        while end in nonces:
+            end += 1
+        self.end = end
+
+    def add(self, nonce: int, entry: PoolEntry) -> None:
+        self.nonces[nonce] = entry
+        if nonce == self.end:
+            self._advance()
+
+    def discard(self, nonce: int) -> None:
+        del self.nonces[nonce]
+        if self.base <= nonce < self.end:
+            self.end = nonce
+
+    def set_base(self, base: int) -> None:
+        if base > self.base:
+            self.base = base
+            if self.end < base:
+                self.end = base
+                self._advance()
+
+
+class RefMempool:
+    def __init__(self, *, max_size, max_per_sender, gap_max, gap_time, bump_percent) -> None:
+        self.max_size = max_size
+        self.max_per_sender = max_per_sender
+        self.gap_max = gap_max
+        self.gap_time = gap_time
+        self.bump_percent = bump_percent
+        self.by_hash: dict[bytes, PoolEntry] = {}
+        self._senders: dict[bytes, RefSender] = {}
+        self._gapped: set[bytes] = set()
+        self._ready_gas = 0
+        self._now = 0.0
+
+    @property
+    def ready_gas(self) -> int:
+        return self._ready_gas
+
+    def pending_nonce(self, sender: bytes, account_nonce: int) -> int:
+        s = self._senders.get(sender)
+        return account_nonce if s is None else max(s.end, account_nonce)
+
+    @staticmethod
+    def _counted(entry: PoolEntry) -> bool:
+        return entry.durable and not entry.in_flight and entry.gapped_since is None
+
+    def _set(self, entry: PoolEntry, **changes: object) -> None:
+        before = self._counted(entry)
+        for name, value in changes.items():
+            setattr(entry, name, value)
+        after = self._counted(entry)
+        if before != after:
+            self._ready_gas += entry.tx.gas if after else -entry.tx.gas
+
+    def _remove(self, entry: PoolEntry) -> None:
+        self._set(entry, durable=False, in_flight=False)
+        address = entry.tx.sender
+        if self.by_hash.get(entry.hash) is entry:
+            del self.by_hash[entry.hash]
+        sender = self._senders.get(address)
+        if sender is None:
+            return
+        if sender.nonces.get(entry.tx.nonce) is entry:
+            old_end = sender.end
+            sender.discard(entry.tx.nonce)
+            self._reclassify(address, old_end)
+        if not sender.nonces:
+            del self._senders[address]
+            self._gapped.discard(address)
+
+    def admit(self, tx, seq: int, now: float, account_nonce: int) -> Admission:
+        self._now = now
+        sender = self._senders.get(tx.sender)
+        base = account_nonce if sender is None else max(sender.base, account_nonce)
+        nonce = tx.nonce
+        if nonce < base:
+            raise NonceTooLow(base, nonce)
+        existing = None if sender is None else sender.nonces.get(nonce)
+        if existing is not None:
+            if existing.in_flight or existing.locked or not existing.durable:
+                raise NonceInFlight(_hex(tx.sender), nonce)
+            self._check_bump(existing.tx, tx)
+        else:
+            if len(self.by_hash) >= self.max_size:
+                raise Overloaded(self.max_size)
+            if sender is not None and len(sender.nonces) >= self.max_per_sender:
+                raise PoolFull(_hex(tx.sender), self.max_per_sender)
+            expected = base if sender is None else max(sender.end, base)
+            if nonce - expected > self.gap_max:
+                raise NonceGapTooLarge(_hex(tx.sender), expected, nonce, self.gap_max)
+        if sender is None:
+            sender = self._senders[tx.sender] = RefSender(base)
+        self._set_base(tx.sender, sender, base, now)
+        entry = PoolEntry(tx, seq, now, gapped_since=now)
+        self.by_hash[tx.hash] = entry
+        if existing is not None:
+            existing.locked = True
+            entry.replaces = existing
+        else:
+            old_end = sender.end
+            sender.add(nonce, entry)
+            self._reclassify(tx.sender, old_end)
+        return Admission(entry, existing)
+
+    def _check_bump(self, old, new) -> None:
+        factor = 100 + self.bump_percent
+        min_tip = -(-old.max_priority_fee_per_gas * factor // 100)
+        min_cap = -(-old.max_fee_per_gas * factor // 100)
+        if new.max_priority_fee_per_gas < min_tip or new.max_fee_per_gas < min_cap:
+            raise ReplacementUnderpriced(_hex(new.sender), new.nonce, min_tip, min_cap)
+
+    def confirm(self, entry: PoolEntry, now: float) -> None:
+        sender = self._senders[entry.tx.sender]
+        old = entry.replaces
+        if old is not None:
+            entry.replaces = None
+            old.durable = False
+            if old.gapped_since is None and not old.in_flight:
+                self._ready_gas -= old.tx.gas
+            self.by_hash.pop(old.hash, None)
+            sender.nonces[entry.tx.nonce] = entry
+        ready = entry.tx.nonce < sender.end
+        self._set(entry, durable=True, gapped_since=None if ready else now)
+        if not ready:
+            self._gapped.add(entry.tx.sender)
+
+    def abandon(self, entry: PoolEntry) -> None:
+        if entry.replaces is not None:
+            entry.replaces.locked = False
+            entry.replaces = None
+            if self.by_hash.get(entry.hash) is entry:
+                del self.by_hash[entry.hash]
+            return
+        self._remove(entry)
+
+    def restore(self, entry: PoolEntry, account_nonce: int, now: float) -> PoolEntry | None:
+        sender = self._senders.get(entry.tx.sender)
+        if sender is None:
+            sender = self._senders[entry.tx.sender] = RefSender(account_nonce)
+        old = sender.nonces.get(entry.tx.nonce)
+        if old is not None:
+            self._remove(old)
+            sender = self._senders.setdefault(entry.tx.sender, sender)
+        entry.gapped_since = now
+        self.by_hash[entry.hash] = entry
+        old_end = sender.end
+        sender.add(entry.tx.nonce, entry)
+        ready = entry.tx.nonce < sender.end
+        self._set(entry, durable=True, gapped_since=None if ready else now)
+        if not ready:
+            self._gapped.add(entry.tx.sender)
+        self._reclassify(entry.tx.sender, old_end, now)
+        return old
+
+    def _reclassify(self, address: bytes, old_end: int, now: float | None = None) -> None:
+        sender = self._senders.get(address)
+        if sender is None or sender.end == old_end:
+            return
+        nonces, end = sender.nonces, sender.end
+        if end > old_end:
+            for nonce in range(old_end, end):
+                entry = nonces.get(nonce)
+                if entry is not None and entry.durable and entry.gapped_since is not None:
+                    self._set(entry, gapped_since=None)
+        else:
+            stamp = self._now if now is None else now
+            for nonce in range(end + 1, old_end):
+                entry = nonces.get(nonce)
+                if entry is not None and entry.durable and entry.gapped_since is None:
+                    self._set(entry, gapped_since=stamp)
+                    self._gapped.add(address)
+
+    def _set_base(self, address: bytes, sender: RefSender, base: int, now: float) -> None:
+        old_end = sender.end
+        sender.set_base(base)
+        self._reclassify(address, old_end, now)
+
+    def expire_gaps(self, now: float) -> list[PoolEntry]:
+        expired: list[PoolEntry] = []
+        for address in list(self._gapped):
+            sender = self._senders.get(address)
+            if sender is None:
+                self._gapped.discard(address)
+                continue
+            self._now = now
+            waiting = [e for n, e in sender.nonces.items() if n > sender.end and e.durable]
+            mine = [e for e in waiting if not e.locked and not e.in_flight
+                    and e.gapped_since is not None and now - e.gapped_since >= self.gap_time]
+            for entry in mine:
+                self._remove(entry)
+            expired.extend(mine)
+            if len(mine) == len(waiting):
+                self._gapped.discard(address)
+        return expired
+
+    def selection(self, base_fee: int, account_nonce) -> RefSelection:
+        return RefSelection(self, base_fee, account_nonce)
+
+    def commit_block(self, included, dropped, unused, account_nonce, now) -> list[PoolEntry]:
+        self._now = now
+        touched = {e.tx.sender for e in included} | {e.tx.sender for e in dropped}
+        touched.update(e.tx.sender for e in unused)
+        for address in touched:
+            sender = self._senders.get(address)
+            if sender is not None:
+                self._set_base(address, sender, account_nonce(address), now)
+        for entry in included + dropped:
+            self._remove(entry)
+        for entry in unused:
+            self._set(entry, in_flight=False)
+        stale: list[PoolEntry] = []
+        for address in touched:
+            sender = self._senders.get(address)
+            if sender is None:
+                continue
+            mine = [e for n, e in sender.nonces.items()
+                    if n < sender.base and e.durable and not e.in_flight and not e.locked]
+            for entry in mine:
+                self._remove(entry)
+            stale.extend(mine)
+        return stale
+
+
+class RefSelection:
+    def __init__(self, pool: RefMempool, base_fee: int, account_nonce) -> None:
+        self._pool = pool
+        self._base_fee = base_fee
+        self._heap: list = []
+        self._counter = 0
+        self.taken: list[PoolEntry] = []
+        for sender in pool._senders.values():
+            self._push(sender.nonces.get(sender.base))
+
+    def _push(self, entry: PoolEntry | None) -> None:
+        if entry is None or not entry.durable or entry.locked or entry.in_flight:
+            return
+        if entry.gapped_since is not None:
+            return
+        tx = entry.tx
+        if tx.max_fee_per_gas < self._base_fee:
+            return
+        tip = effective_priority_fee(tx.max_fee_per_gas, tx.max_priority_fee_per_gas,
+                                     self._base_fee)
+        self._counter += 1
+        heapq.heappush(self._heap, (-tip, entry.seq, self._counter, entry))
+
+    def pop(self) -> PoolEntry | None:
+        if not self._heap:
+            return None
+        entry = heapq.heappop(self._heap)[3]
+        self._pool._set(entry, in_flight=True)
+        self.taken.append(entry)
+        return entry
+
+    def accepted(self, entry: PoolEntry) -> None:
+        sender = self._pool._senders.get(entry.tx.sender)
+        if sender is not None:
+            self._push(sender.nonces.get(entry.tx.nonce + 1))
+
+    def rejected(self, entry: PoolEntry) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class UniqueTx(FakeTx):
+    uid: int = 0
+
+    @property
+    def hash(self) -> bytes:
+        return b"tx%d" % self.uid
+
+
+def _entry_state(e: PoolEntry) -> tuple:
+    return (e.tx.hash, e.seq, e.arrived_at, e.durable, e.in_flight, e.gapped_since, e.locked,
+            None if e.replaces is None else e.replaces.tx.hash)
+
+
+def _pool_state(p) -> tuple:
+    senders = {a: (s.base, s.end, {n: _entry_state(e) for n, e in s.nonces.items()})
+               for a, s in p._senders.items()}
+    return ({h: _entry_state(e) for h, e in p.by_hash.items()}, senders, sorted(p._gapped),
+            p.ready_gas, p._now)
+
+
+def _outcome(call):
+    try:
+        return "ok", call()
+    except Exception as exc:  # compared by type and message
+        return "error", type(exc).__name__, str(exc)
+
+
+def _hashes(entries) -> list[bytes]:
+    return [e.tx.hash for e in entries]
+
+
+def _random_walk(seed: int, steps: int) -> None:
+    rng = random.Random(seed)
+    args = dict(max_size=rng.choice([12, 40, 1000]), max_per_sender=rng.choice([3, 6, 100]),
+                gap_max=rng.choice([1, 3, 8]), gap_time=rng.choice([1.0, 5.0]), bump_percent=10)
+    fast, ref = Mempool(**args), RefMempool(**args)
+    senders = [b"S%d" % i for i in range(rng.choice([1, 3, 6]))]
+    chain: dict[bytes, int] = {s: 0 for s in senders}
+    pairs: dict[bytes, tuple[PoolEntry, PoolEntry]] = {}  # every entry ever made, by tx hash
+    tentative: list[bytes] = []
+    now, seq = 0.0, 0
+    restores = rng.choice([0, 0, 5, 15])
+    uids = itertools.count()
+
+    def make_tx(sender: bytes) -> UniqueTx:
+        nonce = max(0, fast.pending_nonce(sender, chain[sender]) + rng.randint(-3, 4))
+        tip = rng.choice([1, 5, 10, 11, 50, 200])
+        cap = rng.choice([BASE_FEE - 1, BASE_FEE + 3, 10_000, 11_000, 20_000])
+        return UniqueTx(sender, nonce, tip, cap, rng.choice([21_000, 30_000, 55_555]),
+                        uid=next(uids))
+
+    for step in range(steps):
+        op = rng.random()
+        now += rng.choice([0.0, 0.0, 0.3, 1.0, 2.5])
+        if step < restores:  # a restart (all nonces 0): the acknowledged entries come back
+            sender = rng.choice(senders)
+            tx = make_tx(sender)
+            seq += 1
+            fe, re_ = PoolEntry(tx, seq, now), PoolEntry(tx, seq, now)
+            pairs[tx.hash] = (fe, re_)
+            lf = fast.restore(fe, chain[sender], now)
+            lr = ref.restore(re_, chain[sender], now)
+            assert (lf and lf.tx.hash) == (lr and lr.tx.hash)
+        elif op < 0.5:  # admission
+            sender = rng.choice(senders)
+            tx = make_tx(sender)
+            seq += 1
+            a = _outcome(lambda: fast.admit(tx, seq, now, chain[sender]))
+            b = _outcome(lambda: ref.admit(tx, seq, now, chain[sender]))
+            if a[0] == "ok":
+                assert b[0] == "ok"
+                fa, ra = a[1], b[1]
+                assert _hashes([fa.entry]) == _hashes([ra.entry])
+                assert (fa.replaced is None) == (ra.replaced is None)
+                if fa.replaced is not None:
+                    assert fa.replaced is pairs[fa.replaced.tx.hash][0]
+                    assert ra.replaced is pairs[ra.replaced.tx.hash][1]
+                pairs[tx.hash] = (fa.entry, ra.entry)
+                tentative.append(tx.hash)
+            else:
+                assert a == b
+        elif op < 0.7 and tentative:  # the intake write: confirm (or abandon) a few
+            for _ in range(rng.randint(1, len(tentative))):
+                h = tentative.pop(rng.randrange(len(tentative)) if rng.random() < 0.2 else 0)
+                fe, re_ = pairs[h]
+                if rng.random() < 0.9:
+                    fast.confirm(fe, now)
+                    ref.confirm(re_, now)
+                else:
+                    fast.abandon(fe)
+                    ref.abandon(re_)
+        elif op < 0.9:  # a sealing round
+            base_fee = rng.choice([BASE_FEE, BASE_FEE + 5])
+            sel_f = fast.selection(base_fee, chain.__getitem__)
+            sel_r = ref.selection(base_fee, chain.__getitem__)
+            limit = rng.randint(0, 12)
+            taken_f: list[PoolEntry] = []
+            taken_r: list[PoolEntry] = []
+            while len(taken_f) < limit:
+                ef, er = sel_f.pop(), sel_r.pop()
+                assert (ef is None) == (er is None)
+                if ef is None:
+                    break
+                assert ef.tx.hash == er.tx.hash
+                assert fast.ready_gas == ref.ready_gas
+                taken_f.append(ef)
+                taken_r.append(er)
+                if rng.random() < 0.9:
+                    sel_f.accepted(ef)
+                    sel_r.accepted(er)
+                else:
+                    sel_f.rejected(ef)
+                    sel_r.rejected(er)
+            assert _hashes(sel_f.taken) == _hashes(sel_r.taken) == _hashes(taken_f)
+            if rng.random() < 0.1:  # the block write failed: everything back
+                stale_f = fast.commit_block([], [], taken_f, chain.__getitem__, now)
+                stale_r = ref.commit_block([], [], taken_r, chain.__getitem__, now)
+            else:  # the builder: in order, exact nonces; some invalid, some left unused
+                inc, drop, unused = [], [], []
+                for i, e in enumerate(taken_f):
+                    expected = chain[e.tx.sender]
+                    r = rng.random()
+                    if e.tx.nonce < expected or (e.tx.nonce == expected and r < 0.08):
+                        drop.append(i)
+                    elif e.tx.nonce > expected or r < 0.15:
+                        unused.append(i)
+                    else:
+                        inc.append(i)
+                        chain[e.tx.sender] = expected + 1
+                if rng.random() < 0.1:  # a nonce used outside the pool (stale entries)
+                    chain[rng.choice(senders)] += rng.randint(1, 2)
+                stale_f = fast.commit_block(*([taken_f[i] for i in idx]
+                                              for idx in (inc, drop, unused)),
+                                            chain.__getitem__, now)
+                stale_r = ref.commit_block(*([taken_r[i] for i in idx]
+                                             for idx in (inc, drop, unused)),
+                                           chain.__getitem__, now)
+            assert _hashes(stale_f) == _hashes(stale_r)
+        else:
+            assert _hashes(fast.expire_gaps(now)) == _hashes(ref.expire_gaps(now))
+        assert _pool_state(fast) == _pool_state(ref)
+        assert [_entry_state(f) for f, _ in pairs.values()] == \
+            [_entry_state(r) for _, r in pairs.values()]
+        counted = sum(e.tx.gas for e in fast.entries()
+                      if e.durable and not e.in_flight and e.gapped_since is None)
+        assert fast.ready_gas == counted
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fast_paths_match_the_reference_implementation(seed: int) -> None:
+    _random_walk(seed, 400)
