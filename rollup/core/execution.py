@@ -14,6 +14,9 @@ A signed transaction is applied in these steps (``apply_transaction``):
 5. ``gas_used * base_fee`` is burned, ``gas_used * priority_fee + l1_fee`` goes to the fee vault.
 
 A deposit marks its source hash applied, mints ``mint`` to ``to``: no gas, no fee, no nonce.
+
+:func:`apply_plain_transfer` (end of the module) is a fast path for the commonest case, a plain
+value transfer; the block builder uses it, and tests check it against :func:`apply_transaction`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .exceptions import (
     PriorityFeeAboveFeeCap,
 )
 from .fees import intrinsic_gas, l1_data_fee
-from .records import Account, AppliedDeposit, Globals
+from .records import Account, AppliedDeposit, Globals, account_key
 from .state import Overlay, StateReader
 from .system_contracts import (
     CONTRACTS,
@@ -57,6 +60,7 @@ __all__ = [
     "apply_transaction",
     "execute_call",
     "required_balance",
+    "apply_plain_transfer",
 ]
 
 Handler = Callable[[CallContext, tuple], bytes]
@@ -112,7 +116,14 @@ def required_balance(tx: SignedTransaction, env: BlockEnv) -> Wei:
     return Wei(tx.value + tx.gas * tx.max_fee_per_gas + l1_data_fee(tx.raw, env.l1_fee_per_byte))
 
 
-def _check(acct: Account, tx: SignedTransaction, base_fee: int, env: BlockEnv, exact: bool) -> None:
+def _check(
+    acct: Account, tx: SignedTransaction, base_fee: int, env: BlockEnv, exact: bool
+) -> tuple[Gas, Wei]:
+    """Raise the first :class:`InclusionError` ``tx`` meets on ``acct``, in a fixed order.
+
+    Returns ``(intrinsic gas, l1 data fee)``, which the checks compute anyway (the transfer
+    fast path reuses them instead of computing them a second time).
+    """
     if tx.nonce < acct.nonce:
         raise NonceTooLow(acct.nonce, tx.nonce)
     if exact and tx.nonce > acct.nonce:
@@ -127,9 +138,11 @@ def _check(acct: Account, tx: SignedTransaction, base_fee: int, env: BlockEnv, e
     intrinsic = intrinsic_gas(tx.data, tx.access_list)
     if tx.gas < intrinsic:
         raise IntrinsicGasTooLow(intrinsic, tx.gas)
-    required = required_balance(tx, env)
+    l1_fee = l1_data_fee(tx.raw, env.l1_fee_per_byte)
+    required = tx.value + tx.gas * max_fee + l1_fee  # required_balance(tx, env)
     if acct.balance < required:
         raise InsufficientFunds(tx.sender, required, acct.balance)
+    return intrinsic, l1_fee
 
 
 def validate_transaction(
@@ -298,3 +311,67 @@ def execute_call(
         return CallResult(True, out, gas, "", tuple(ctx.logs))
     except Revert as exc:
         return CallResult(False, b"", gas, exc.reason, ())
+
+
+# -- fast path: plain value transfers ----------------------------------------------------------
+#
+# Most transactions a sequencer sees are plain OMNIT transfers between ordinary addresses. For
+# them :func:`apply_transaction` does more than it needs: a checkpoint and journal for a transfer
+# that cannot fail, an intermediate sender record (fee debit, then value debit), and per
+# transaction a fee-vault credit and a rebuilt Globals record for the burn. The function below
+# gives the same result with the work a transfer needs; tests/core/test_fast_paths.py builds
+# blocks both ways (BlockBuilder with and without fast paths) and compares them.
+
+
+def apply_plain_transfer(
+    state: Overlay,
+    tx: Transaction,
+    env: BlockEnv,
+    cumulative_gas_before: int,
+    tx_index: int,
+) -> tuple[Receipt, int, int] | None:
+    """Fast path of :func:`apply_transaction` for a value transfer to an ordinary address.
+
+    Returns None, having changed nothing, unless ``tx`` is a signed transaction to an address
+    that is neither a system contract nor the fee vault, from a sender that is not the fee
+    vault; the caller then runs :func:`apply_transaction`. Raises the same
+    :class:`InclusionError` as :func:`apply_transaction` (same checks, same order, nothing
+    changed). Otherwise applies the sender's debit and nonce and the recipient's credit, and
+    returns ``(receipt, fee_vault_credit, burn)``: the caller owes the fee vault
+    ``fee_vault_credit`` and ``Globals.burned`` ``burn``, and must apply both before anything
+    reads the fee vault or Globals (:class:`~rollup.core.builder.BlockBuilder` sums them over
+    consecutive fast-path transactions and applies the sums once; the sums commute with the
+    per-transaction updates because nothing else touches those two records in between).
+    """
+    if tx.tx_type == TX_TYPE_DEPOSIT:
+        return None
+    sender, to, vault = tx.sender, tx.to, env.fee_vault
+    if to in CONTRACTS_BY_ADDRESS or to == vault or sender == vault:
+        return None
+    acct = state.account(sender)
+    base_fee = env.base_fee
+    intrinsic, l1_fee = _check(acct, tx, base_fee, env, True)  # type: ignore[arg-type]
+    # An ordinary address has no op gas, and _check refused tx.gas < intrinsic: the gas used is
+    # exactly the intrinsic gas, never "out of gas".
+    priority = min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee)
+    price = base_fee + priority
+    l2_fee = intrinsic * price
+    value = tx.value
+    left = acct.balance - l2_fee - l1_fee
+    if left < value:
+        # Unreachable: _check required balance >= value + gas * max_fee + l1_fee, and
+        # l2_fee <= gas * max_fee. Should it ever happen, the reference path (status 0) decides.
+        return None
+    # Unjournaled writes: the whole transaction is decided above, nothing can revert it. The
+    # sender keeps a nonce >= 1 and the recipient a balance >= 1, so neither record is empty
+    # (the typed setters would delete an empty one).
+    state.put(account_key(sender), Account(acct.nonce + 1, Wei(left - value)))
+    if value:
+        # read after the sender's write: right when the sender pays itself
+        dest = state.account(to)
+        state.put(account_key(to), Account(dest.nonce, Wei(dest.balance + value)))
+    receipt = Receipt(
+        tx.tx_type, 1, Gas(cumulative_gas_before + intrinsic), intrinsic, Wei(price), (),
+        Wei(l2_fee), l1_fee, "", tx.hash, tx_index, sender, to,
+    )
+    return receipt, intrinsic * priority + l1_fee, intrinsic * base_fee

@@ -116,6 +116,19 @@ class Overlay:
         cache[key] = record
         self._dirty.add(key)
 
+    def put(self, key: bytes, record: Record | None) -> None:
+        """:meth:`write` without the journal entry: :meth:`revert` cannot undo it.
+
+        For fast paths that have decided a whole transaction before writing (nothing left to
+        revert) and hold no checkpoint. A checkpoint taken later is unaffected: :meth:`revert`
+        only undoes journal entries after its mark, and restores what was current then.
+        """
+        cache = self._cache
+        if key not in cache:
+            self._base_raw[key] = self._base.get(key)
+        cache[key] = record
+        self._dirty.add(key)
+
     def checkpoint(self) -> int:
         """A mark to :meth:`revert` to."""
         return len(self._journal)

@@ -43,7 +43,7 @@ from rollup.storage import (
 
 from .config import ConfigError, NodeSettings
 from .errors import StateRootMismatch
-from .receipt_codec import encode_receipt
+from .receipt_codec import encode_receipts
 
 __all__ = ["Chain", "open_chain", "block_write", "META_CHAIN_ID", "META_GENESIS", "DELETED_VALUE"]
 
@@ -180,16 +180,19 @@ def block_write(
         gas_limit=int(header.gas_limit), base_fee=int(header.base_fee),
         tx_count=len(sealed.transactions), raw=header.encode(),
     )
+    pairs = list(zip(sealed.transactions, sealed.receipts))
+    stored = [_receipt_for_storage(receipt, tx, index)
+              for index, (tx, receipt) in enumerate(pairs)]
+    raws = encode_receipts(stored)  # in one batch: see receipt_codec.encode_receipts
     txs, receipts, logs = [], [], []
-    for index, (tx, receipt) in enumerate(zip(sealed.transactions, sealed.receipts)):
-        txs.append(TxRecord(tx.hash, tx.raw, tx.sender, int(tx.nonce or 0), number, index))
-        receipt = _receipt_for_storage(receipt, tx, index)
+    for index, ((tx, _), receipt, raw) in enumerate(zip(pairs, stored, raws)):
+        tx_hash = tx.hash
+        txs.append(TxRecord(tx_hash, tx.raw, tx.sender, int(tx.nonce or 0), number, index))
         receipts.append(ReceiptRecord(
-            tx.hash, number, index, int(receipt.status), int(receipt.gas_used),
-            int(receipt.cumulative_gas_used), int(receipt.effective_gas_price),
-            encode_receipt(receipt)))
+            tx_hash, number, index, int(receipt.status), int(receipt.gas_used),
+            int(receipt.cumulative_gas_used), int(receipt.effective_gas_price), raw))
         for log in receipt.logs:
-            logs.append(LogRecord(number, int(log.log_index), index, tx.hash, log.address,
+            logs.append(LogRecord(number, int(log.log_index), index, tx_hash, log.address,
                                   tuple(log.topics), log.data))
     state = []
     for key, value in sealed.state_writes.items():

@@ -13,12 +13,13 @@ the identical :class:`Receipt`. Layout, version 1 (big-endian)::
 from __future__ import annotations
 
 import struct
+from typing import Iterable
 
 from rollup.core.blocks import Log, Receipt
 from rollup.core.types import Address, Gas, Hash32, Wei
 from rollup.storage import ReceiptRecord
 
-__all__ = ["RECEIPT_STORAGE_VERSION", "encode_receipt", "decode_receipt"]
+__all__ = ["RECEIPT_STORAGE_VERSION", "encode_receipt", "encode_receipts", "decode_receipt"]
 
 RECEIPT_STORAGE_VERSION = 1
 """Version byte of the storage layout (bump when the layout changes)."""
@@ -48,6 +49,49 @@ def encode_receipt(receipt: Receipt) -> bytes:
         parts.append(_U32.pack(len(log.data)))
         parts.append(bytes(log.data))
     return b"".join(parts)
+
+
+_FEES = struct.Struct(">BBB32s32s")
+"""The start of :data:`_HEAD`: version, type, status and the two fees."""
+_NO_LOGS = _U16.pack(0)
+
+
+def encode_receipts(receipts: Iterable[Receipt]) -> list[bytes]:
+    """Fast path of ``[encode_receipt(r) for r in receipts]`` (a block's receipts).
+
+    A block of transfers repeats the same type, status, fees and (empty) revert reason in
+    receipt after receipt; only sender and recipient differ. A receipt without logs is joined
+    from the packed fee part and the revert/logs tail, both memoized by their fields for the
+    duration of one call, and its sender and recipient. Receipts with logs, or with a sender
+    that is not 20 bytes (``struct`` would pad it), take :func:`encode_receipt`. Identical
+    output (tests/core/test_fast_paths.py).
+    """
+    fees_of: dict[tuple[int, int, int, int], bytes] = {}
+    tail_of: dict[str, bytes] = {}
+    out: list[bytes] = []
+    append = out.append
+    for r in receipts:
+        sender = r.sender
+        if r.logs or len(sender) != 20:
+            append(encode_receipt(r))
+            continue
+        key = (r.tx_type, r.status, r.l2_fee, r.l1_fee)
+        fees = fees_of.get(key)
+        if fees is None:
+            fees = fees_of[key] = _FEES.pack(
+                RECEIPT_STORAGE_VERSION, r.tx_type, r.status,
+                int(r.l2_fee).to_bytes(32, "big"), int(r.l1_fee).to_bytes(32, "big"))
+        reason = r.revert_reason
+        tail = tail_of.get(reason)
+        if tail is None:
+            revert = reason.encode()
+            tail = tail_of[reason] = _U16.pack(len(revert)) + revert + _NO_LOGS
+        to = r.to
+        if to:
+            append(b"".join((fees, sender, b"\x01", to, tail)))
+        else:
+            append(b"".join((fees, sender, b"\x00", tail)))
+    return out
 
 
 def decode_receipt(raw: bytes, record: ReceiptRecord) -> Receipt:

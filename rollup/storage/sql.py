@@ -91,6 +91,12 @@ class Writer(abc.ABC):
         await self.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(v,) for v in values])
 
 
+def _rows(records: Sequence[tuple]) -> Sequence[tuple]:
+    """Records that are named tuples in their table's column order, as the rows to bind:
+    the sequence itself when it is a list or tuple of them (no copy per row)."""
+    return records if isinstance(records, (list, tuple)) else list(records)
+
+
 def _block(row: Sequence[Any]) -> BlockRecord:
     return BlockRecord(
         int(row[0]), bytes(row[1]), bytes(row[2]), int(row[3]), bytes(row[4]), bytes(row[5]),
@@ -245,10 +251,8 @@ class SqlStore(abc.ABC):
                 (b.number, b.hash, b.parent_hash, b.timestamp, b.state_root, b.tx_root,
                  b.withdrawal_root, b.gas_used, b.gas_limit, u256(b.base_fee), b.tx_count, b.raw))
             if block.transactions:
-                await w.insert_many(
-                    "transactions", _TX_COLS,
-                    [(t.hash, t.raw, t.sender, t.nonce, t.block_number, t.index)
-                     for t in block.transactions])
+                # a TxRecord is its row: (hash, raw, sender, nonce, block_number, idx)
+                await w.insert_many("transactions", _TX_COLS, _rows(block.transactions))
             if block.receipts:
                 await w.insert_many(
                     "receipts", _RECEIPT_COLS,
@@ -262,9 +266,10 @@ class SqlStore(abc.ABC):
                       *(tuple(lg.topics) + (None,) * (4 - len(lg.topics))), lg.data)
                      for lg in block.logs])
             if block.state:
+                # a StateRow is its row: (key, tree_index, value)
                 await w.upsert_many(
                     "state", "key, tree_index, value", "BLOB, BIGINT, BLOB", "key", "value",
-                    [(s.key, s.tree_index, s.value) for s in block.state])
+                    _rows(block.state))
             if block.withdrawals:
                 await w.insert_many(
                     "withdrawals", "leaf_index, block_number, tx_hash, leaf",
@@ -330,6 +335,12 @@ class SqlStore(abc.ABC):
         rows = await self._fetch(
             f"SELECT {_TX_COLS} FROM transactions WHERE block_number = ? ORDER BY idx", (number,))
         return [_tx(r) for r in rows]
+
+    async def get_block_transaction_hashes(self, number: int) -> tuple[list[bytes], int]:
+        rows = await self._fetch(
+            "SELECT hash, length(raw) FROM transactions WHERE block_number = ? ORDER BY idx",
+            (number,))
+        return [bytes(r[0]) for r in rows], sum(int(r[1]) for r in rows)
 
     async def get_block_receipts(self, number: int) -> list[ReceiptRecord]:
         rows = await self._fetch(
