@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from bridge_contracts.blobs import versioned_hashes, warm_up
@@ -49,10 +48,11 @@ from rollup.core.transactions import TX_TYPE_DEPOSIT
 from rollup.storage import Store
 
 from .config import SettlementSettings
-from .errors import L1Error, LedgerMismatch, SettlementConfigError
+from .errors import LedgerMismatch
 from .l1 import L1Client
 from .ledger import LedgerTx, NonceLedger
-from .txmanager import Fault, TxManager
+from .submitter import Submitter
+from .txmanager import Fault
 
 __all__ = ["Batcher", "BatchPlan", "run_batcher", "batch_blocks_from_store",
            "BLOB_CALL_GAS", "CALLDATA_EXEC_GAS"]
@@ -117,22 +117,16 @@ def plan_batch(blocks: list[BatchBlock], prev_hash: bytes, index: int, mode: str
     return BatchPlan(index, prev_hash, b.first_block, b.last_block, frame, mode, h)
 
 
-class Batcher:
+class Batcher(Submitter):
     """The batcher service (see the module docstring)."""
+
+    role = "batcher"
+    sends_blobs = True
 
     def __init__(self, settings: SettlementSettings, store: Store, client: L1Client,
                  account: LocalAccount, ledger: NonceLedger, *, fault: Fault | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.settings = settings
-        self.store = store
-        self.client = client
-        self.rollup = client.contract("OmniRollup", settings.rollup_address)
-        self.txm = TxManager(
-            client, account, ledger, confirmations=settings.confirmations,
-            resubmit_after=settings.resubmit_after, bump_percent=settings.fee_bump_percent,
-            blob_bump_percent=settings.blob_fee_bump_percent,
-            max_fee_cap=settings.max_fee_per_gas_cap,
-            blob_fee_cap=settings.max_fee_per_blob_gas_cap, clock=clock, fault=fault)
+        super().__init__(settings, store, client, account, ledger, fault=fault, clock=clock)
         self._clock = clock
         self._waiting_since: tuple[int, float] | None = None
         self.posted: list[BatchPlan] = []
@@ -141,7 +135,7 @@ class Batcher:
         """Reconcile the ledger (rebroadcast unconfirmed records with their nonce)."""
         if self.settings.da != "calldata":
             await asyncio.to_thread(warm_up)
-        await self.txm.start()
+        await super().start()
 
     async def chain_tip(self) -> tuple[int, bytes, int]:
         """``(batchCount, latestBatchHash, lastBatchedL2Block)`` at the L1 head."""
@@ -153,8 +147,7 @@ class Batcher:
 
     async def step(self) -> LedgerTx | None:
         """One round; returns the submitted transaction, if any."""
-        await self.txm.poll()
-        if self.txm.pending():
+        if await self.busy():
             return None
         count, prev_hash, last_batched = await self.chain_tip()
         head = await self.store.head()
@@ -195,44 +188,10 @@ class Batcher:
                   plan.first, plan.last, len(plan.frame), plan.mode, tx.nonce)
         return tx
 
-    async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Rounds every ``poll_interval`` until ``stop`` is set; L1 outages are retried."""
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            try:
-                await self.step()
-            except L1Error as exc:
-                _log.warning("batcher round failed: %s", exc)
-            except Exception:  # keep the service alive; the next round starts from the L1 again
-                _log.exception("batcher round failed unexpectedly")
-            try:
-                await asyncio.wait_for(stop.wait(), self.settings.poll_interval)
-            except TimeoutError:
-                pass
-
-
-def _account(key: str | None, what: str) -> LocalAccount:
-    if not key:
-        raise SettlementConfigError(what, key, f"set OMNIT_{what.upper()} to the role's private key")
-    return Account.from_key(key)
-
 
 async def run_batcher(settings: SettlementSettings, store: Store, *,
                       stop: asyncio.Event | None = None, client: L1Client | None = None,
                       fault: Fault | None = None) -> None:
     """Run the batcher until ``stop`` is set (library form of ``omnit batcher``). ``store`` is
     an opened L2 store (read only here)."""
-    account = _account(settings.batcher_key, "batcher_key")
-    own = client is None
-    client = client or L1Client(settings.l1_rpc_url, timeout=settings.rpc_timeout,
-                                attempts=settings.rpc_attempts)
-    ledger = NonceLedger(settings.ledger_path("batcher"))
-    await ledger.open()
-    try:
-        batcher = Batcher(settings, store, client, account, ledger, fault=fault)
-        await batcher.start()
-        await batcher.run(stop)
-    finally:
-        await ledger.close()
-        if own:
-            await client.aclose()
+    await Batcher.serve(settings, store, stop=stop, client=client, fault=fault)
