@@ -18,7 +18,7 @@ from rollup.node.errors import (
     PoolFull,
     ReplacementUnderpriced,
 )
-from rollup.node.mempool import Admission, Mempool, PoolEntry, _hex
+from rollup.node.mempool import Admission, Mempool, PoolEntry, _hex, _Sender
 
 BASE_FEE = 100
 
@@ -224,36 +224,8 @@ def test_restore_prefers_later_arrival() -> None:
 # identical results, errors and entry states in both.
 
 
-class RefSender:
-    __slots__ = ("nonces", "base", "end")
-
-    def __init__(self, base: int) -> None:
-        self.nonces: dict[int, PoolEntry] = {}
-        self.base = base
-        self.end = base
-
-    def _advance(self) -> None:
-        end, nonces = self.end, self.nonces
-        while end in nonces:
-            end += 1
-        self.end = end
-
-    def add(self, nonce: int, entry: PoolEntry) -> None:
-        self.nonces[nonce] = entry
-        if nonce == self.end:
-            self._advance()
-
-    def discard(self, nonce: int) -> None:
-        del self.nonces[nonce]
-        if self.base <= nonce < self.end:
-            self.end = nonce
-
-    def set_base(self, base: int) -> None:
-        if base > self.base:
-            self.base = base
-            if self.end < base:
-                self.end = base
-                self._advance()
+# the per-sender nonce index is unchanged and shared by both pools
+RefSender = _Sender
 
 
 class RefMempool:
