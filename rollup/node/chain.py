@@ -27,11 +27,12 @@ from rollup.core.genesis import (
     parse_genesis,
 )
 from rollup.core.records import Account, account_key
-from rollup.core.state import MemoryState, value_hash
+from rollup.core.state import MemoryState, StateReader, value_hash
 from rollup.core.types import Address, Gas, Hash32, L2BlockNumber, Timestamp
 from rollup.storage import (
     BlockRecord,
     BlockWrite,
+    HistoryRow,
     LogRecord,
     Outcome,
     ReceiptRecord,
@@ -45,13 +46,18 @@ from .config import ConfigError, NodeSettings
 from .errors import StateRootMismatch
 from .receipt_codec import encode_receipts
 
-__all__ = ["Chain", "open_chain", "block_write", "META_CHAIN_ID", "META_GENESIS", "DELETED_VALUE"]
+__all__ = ["Chain", "open_chain", "block_write", "META_CHAIN_ID", "META_GENESIS",
+           "META_HISTORY_FROM", "DELETED_VALUE"]
 
 META_CHAIN_ID = "chain_id"
 """Meta key: the chain id (decimal ASCII), checked against the settings at every start."""
 
 META_GENESIS = "genesis"
 """Meta key: the genesis file as canonical JSON (the chain config comes from it at restart)."""
+
+META_HISTORY_FROM = "history_from"
+"""Meta key: the first block whose state can be read back (decimal ASCII): 0 for a chain started
+with historical state, else the head when an older database was first opened with it."""
 
 DELETED_VALUE = b""
 """Stored value of a deleted state key: its tree slot stays (value hash zero). Record
@@ -77,12 +83,16 @@ class Chain:
 
     def next_env(self, timestamp: float) -> BlockEnv:
         """The environment of the block after the head at wall-clock ``timestamp``."""
-        head = self.head
+        return self.env_after(self.head, timestamp)
+
+    def env_after(self, parent: Header, timestamp: float) -> BlockEnv:
+        """The environment of a block on top of ``parent`` at wall-clock ``timestamp`` (the
+        head's child, or for a call at an older block, that block's child)."""
         return BlockEnv(
-            number=L2BlockNumber(head.number + 1),
-            timestamp=Timestamp(max(head.timestamp, int(timestamp))),
-            parent_hash=head.hash,
-            base_fee=next_base_fee(head, self.config),
+            number=L2BlockNumber(parent.number + 1),
+            timestamp=Timestamp(max(parent.timestamp, int(timestamp))),
+            parent_hash=parent.hash,
+            base_fee=next_base_fee(parent, self.config),
             config=self.config,
             gas_limit=Gas(self.gas_limit),
             fee_vault=self.genesis.fee_vault,
@@ -123,6 +133,7 @@ async def open_chain(store: Store, settings: NodeSettings, holder: str) -> Chain
         meta = {
             META_CHAIN_ID: str(settings.chain_id).encode(),
             META_GENESIS: json.dumps(genesis_to_json(genesis), sort_keys=True).encode(),
+            META_HISTORY_FROM: b"0",
         }
         await store.write_block(holder, block_write(sealed, state_tree, meta=meta),
                                 settings.lease_ttl)
@@ -150,6 +161,8 @@ async def open_chain(store: Store, settings: NodeSettings, holder: str) -> Chain
     if withdrawal_tree.root != header.withdrawal_root:
         raise StateRootMismatch(head.number, header.withdrawal_root, withdrawal_tree.root)
     state = MemoryState({row.key: row.value for row in rows if row.value != DELETED_VALUE})
+    if await store.get_meta(META_HISTORY_FROM) is None:  # a database from before the history
+        await store.put_meta(META_HISTORY_FROM, str(head.number).encode())
     return Chain(genesis.config, genesis, header, state, state_tree, withdrawal_tree,
                  _gas_limit(settings, genesis.config))
 
@@ -169,8 +182,11 @@ def block_write(
     included_pending: Sequence[bytes] = (),
     dropped: Sequence[Outcome] = (),
     meta: dict[str, bytes] | None = None,
+    pre_state: StateReader | None = None,
 ) -> BlockWrite:
-    """The store records of ``sealed``; ``state_tree`` is the tree after the block (indices)."""
+    """The store records of ``sealed``; ``state_tree`` is the tree after the block (indices),
+    ``pre_state`` the state before it (the prior values of historical state; None for genesis,
+    which has no prior state)."""
     header = sealed.header
     number = int(header.number)
     record = BlockRecord(
@@ -199,6 +215,11 @@ def block_write(
         tree_index = state_tree.index_of(key)
         assert tree_index is not None, "the builder inserted every written key into the tree"
         state.append(StateRow(key, tree_index, DELETED_VALUE if value is None else value))
+    history: list[HistoryRow] = []
+    if pre_state is not None:
+        get = pre_state.get
+        history = [HistoryRow(key, number, get(key) or DELETED_VALUE)
+                   for key in sealed.state_writes]
     withdrawals = [
         WithdrawalRecord(int(w.nonce), number, w.transaction_hash, w.leaf_data)
         for w in sealed.withdrawals
@@ -206,5 +227,5 @@ def block_write(
     return BlockWrite(
         block=record, transactions=txs, receipts=receipts, logs=logs, state=state,
         withdrawals=withdrawals, included_pending=included_pending, dropped=dropped,
-        meta=meta or {},
+        meta=meta or {}, history=history,
     )

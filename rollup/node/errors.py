@@ -12,7 +12,7 @@ its data, a JSON-RPC error ``rpc_code`` and a ``rpc_data`` dict the RPC server c
     │   ├── ReplacementUnderpriced  same sender+nonce without the required fee bump
     │   ├── NonceInFlight       same sender+nonce is being sealed or replaced right now
     │   └── PoolFull            too many pending transactions for one sender
-    ├── StateUnavailable        a historical state was asked for (only the head state is kept)
+    ├── StateUnavailable        a state older than the node's history (or beyond the head) was asked for
     ├── UnknownBlock            a block tag or number that does not exist (yet)
     ├── StateRootMismatch       restart: the rebuilt tree does not match the stored header
     ├── LogQueryTooLarge        eth_getLogs over too many blocks or matching too many logs
@@ -174,19 +174,24 @@ class PoolFull(PoolRejection):
 
 
 class StateUnavailable(NodeError):
-    """Only the head state is kept; ``block`` is older (or newer) than the head ``head``."""
+    """The state at ``block`` is not kept: older than the history (``oldest``, the first block
+    the node can read back) or newer than the head ``head``."""
 
     rpc_code = RPC_RESOURCE_UNAVAILABLE
 
-    def __init__(self, block: int, head: int) -> None:
-        super().__init__(f"state at block {block} is not available (head is {head}; "
-                         f"use 'latest' or 'pending')")
+    def __init__(self, block: int, head: int, oldest: int | None = None) -> None:
+        if block > head:
+            detail = f"block {block} is beyond the head {head}"
+        else:
+            detail = f"this node keeps the state from block {oldest if oldest is not None else head} on"
+        super().__init__(f"state at block {block} is not available ({detail}; head is {head})")
         self.block = block
         self.head = head
+        self.oldest = oldest
 
     @property
     def rpc_data(self) -> dict[str, Any]:
-        return {"block": self.block, "head": self.head}
+        return {"block": self.block, "head": self.head, "oldest": self.oldest}
 
 
 class UnknownBlock(NodeError):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from rollup.core.blocks import Header
 from rollup.core.exceptions import ContractCreationNotSupported
@@ -33,7 +33,7 @@ from rollup.core.types import Address, Wei
 from rollup.storage import LeaseUnavailable, Store, create_store
 from rollup.storage.records import BlockRecord, LogRecord
 
-from .chain import open_chain
+from .chain import META_HISTORY_FROM, open_chain
 from .config import NodeSettings
 from .decode_pool import DecodePool
 from .errors import (
@@ -44,6 +44,7 @@ from .errors import (
     UnknownBlock,
 )
 from .fees import fee_history, suggest_tip
+from .history import run_at
 from .receipt_codec import decode_receipt
 from .sequencer import Sequencer
 from .views import (
@@ -66,6 +67,7 @@ __all__ = ["L2Node"]
 _log = logging.getLogger(__name__)
 
 _ZERO_ADDRESS = Address(bytes(20))
+T = TypeVar("T")
 _HEAD_TAGS = ("latest", "pending")
 
 
@@ -85,6 +87,7 @@ class L2Node:
         self._sequencer: Sequencer | None = None
         self._block_hashes: dict[int, bytes] = {}
         self._tip_cache: tuple[int, int] | None = None
+        self._oldest_state: int | None = None
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -404,66 +407,86 @@ class L2Node:
 
     # -- state -----------------------------------------------------------------------------
 
-    def _head_state(self, block: BlockId) -> Overlay:
+    async def _at(self, block: BlockId, fn: Callable[[Overlay], T]) -> T:
+        """``fn`` over the state after ``block``: the head's in-memory state, or an older
+        block's state read back from the store's history (``rollup.node.history``)."""
         head = self._head()
         number = self.resolve_block(block)
-        if number != head:
-            raise StateUnavailable(number, head)
-        return Overlay(self.sequencer.chain.state)
+        if number == head:
+            return fn(Overlay(self.sequencer.chain.state))
+        oldest = await self._history_from()
+        if number > head or number < oldest:
+            raise StateUnavailable(number, head, oldest)
+        # number < head: the store holds every block up to the in-memory head
+        return await run_at(self.store, number, lambda reader: fn(Overlay(reader)))
+
+    async def _history_from(self) -> int:
+        if self._oldest_state is None:
+            raw = await self.store.get_meta(META_HISTORY_FROM)
+            self._oldest_state = int(raw) if raw is not None else self._head()
+        return self._oldest_state
 
     async def get_balance(self, address: bytes, block: BlockId = "latest") -> int:
-        """Balance in wei at the head (``latest``/``safe``/``finalized``/head number) or
-        ``pending`` (same as latest: the pool does not pre-apply balances). Older states raise
+        """Balance in wei after ``block`` (a number or tag; ``pending`` is the same as latest:
+        the pool does not pre-apply balances). States older than the node's history raise
         ``StateUnavailable``."""
-        return int(self._head_state(block).account(address).balance)
+        return await self._at(block, lambda st: int(st.account(address).balance))
 
     async def get_nonce(self, address: bytes, block: BlockId = "latest") -> int:
-        """Next nonce at the head; ``pending`` also counts the sender's contiguous pool
+        """Next nonce after ``block``; ``pending`` also counts the sender's contiguous pool
         transactions (what wallets use to pick the next nonce)."""
-        nonce = int(self._head_state(block).account(address).nonce)
+        nonce = await self._at(block, lambda st: int(st.account(address).nonce))
         if isinstance(block, str) and block.lower() == "pending":
             return self.sequencer.pool.pending_nonce(bytes(address), nonce)
         return nonce
 
-    async def get_task(self, task_id: int) -> Task | None:
-        """The core's task record at the head, or ``None``."""
-        return self._head_state("latest").task(task_id)
+    async def get_task(self, task_id: int, block: BlockId = "latest") -> Task | None:
+        """The core's task record after ``block``, or ``None``."""
+        return await self._at(block, lambda st: st.task(task_id))
 
-    async def get_model(self, model_id: Any) -> Model | None:
-        """The core's model record at the head, or ``None``."""
-        return self._head_state("latest").model(int(model_id))
+    async def get_model(self, model_id: Any, block: BlockId = "latest") -> Model | None:
+        """The core's model record after ``block``, or ``None``."""
+        return await self._at(block, lambda st: st.model(int(model_id)))
 
-    async def get_stake(self, address: bytes) -> Stake | None:
-        """The core's stake record of ``address`` at the head, or ``None``."""
-        stake = self._head_state("latest").stake(address)
+    async def get_stake(self, address: bytes, block: BlockId = "latest") -> Stake | None:
+        """The core's stake record of ``address`` after ``block``, or ``None``."""
+        stake = await self._at(block, lambda st: st.stake(address))
         return None if stake.is_empty() else stake
 
-    def _call(self, tx_fields: Mapping[str, Any], block: BlockId):  # -> CallResult
-        state = self._head_state("latest" if str(block).lower() == "pending" else block)
+    async def _call(self, tx_fields: Mapping[str, Any], block: BlockId):  # -> CallResult
         to = tx_fields.get("to")
         if to is None:
             raise ContractCreationNotSupported()
         chain = self.sequencer.chain
-        result = execute_call(
-            state, chain.next_env(self._clock()), Address(bytes(tx_fields.get("from") or _ZERO_ADDRESS)),
-            Address(bytes(to)), bytes(tx_fields.get("data") or b""),
-            Wei(int(tx_fields.get("value") or 0)),
-        )
+        tag = "latest" if str(block).lower() == "pending" else block
+        number, now = self.resolve_block(tag), self._clock()
+        if number == chain.head.number:
+            env = chain.next_env(now)
+        else:  # a call at an older block runs in the environment of that block's child
+            record = await self.store.get_block(number) if number < chain.head.number else None
+            if record is None:
+                raise StateUnavailable(number, int(chain.head.number), await self._history_from())
+            env = chain.env_after(Header.decode(record.raw), now)
+        sender = Address(bytes(tx_fields.get("from") or _ZERO_ADDRESS))
+        data = bytes(tx_fields.get("data") or b"")
+        value = Wei(int(tx_fields.get("value") or 0))
+        result = await self._at(number, lambda st: execute_call(
+            st, env, sender, Address(bytes(to)), data, value))  # type: ignore[arg-type]
         if not result.success:
             raise CallReverted(result.revert_reason, result.return_data)
         return result
 
     async def call(self, tx_fields: Mapping[str, Any], block: BlockId = "latest") -> bytes:
-        """Execute a call against the head state without writing (``eth_call``).
+        """Execute a call against the state after ``block`` without writing (``eth_call``).
 
         ``tx_fields`` keys (all optional): ``from``/``to`` (20 bytes), ``gas``, ``gas_price``,
         ``max_fee_per_gas``, ``max_priority_fee_per_gas``, ``value``, ``nonce`` (int),
         ``data`` (bytes). A revert raises ``CallReverted``."""
-        return bytes(self._call(tx_fields, block).return_data)
+        return bytes((await self._call(tx_fields, block)).return_data)
 
     async def estimate_gas(self, tx_fields: Mapping[str, Any], block: BlockId = "pending") -> int:
         """Gas the transaction needs (``eth_estimateGas``), same keys as :meth:`call`."""
-        return int(self._call(tx_fields, block).gas_used)
+        return int((await self._call(tx_fields, block)).gas_used)
 
     # -- fees ------------------------------------------------------------------------------
 

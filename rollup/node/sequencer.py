@@ -129,7 +129,7 @@ def _build(chain: Chain, candidates: list[PoolEntry], now: float,
     sealed = builder.seal()
     drops = [Outcome(e.hash, reason, now) for e, reason in dropped] + extra_drops
     write = block_write(sealed, state_tree, included_pending=[e.hash for e in included],
-                        dropped=drops)
+                        dropped=drops, pre_state=chain.state)
     return _Built(sealed, state_tree, withdrawal_tree, included, dropped, unused, write)
 
 

@@ -9,6 +9,7 @@ from .records import (
     Outcome,
     PendingTx,
     ReceiptRecord,
+    HistoryRow,
     StateRow,
     TxRecord,
     WithdrawalRecord,
@@ -31,6 +32,7 @@ __all__ = [
     "PendingTx",
     "ReceiptRecord",
     "StateRow",
+    "HistoryRow",
     "TxRecord",
     "WithdrawalRecord",
 ]

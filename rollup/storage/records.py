@@ -22,6 +22,7 @@ __all__ = [
     "ReceiptRecord",
     "LogRecord",
     "StateRow",
+    "HistoryRow",
     "PendingTx",
     "Outcome",
     "WithdrawalRecord",
@@ -92,6 +93,15 @@ class StateRow(NamedTuple):
     value: bytes
 
 
+class HistoryRow(NamedTuple):
+    """The value ``prior`` (empty: absent) that ``key`` had before block ``block_number``
+    changed it (table ``state_history``: historical state reads)."""
+
+    key: bytes
+    block_number: int
+    prior: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class PendingTx:
     """An acknowledged transaction not yet included; ``seq`` is its arrival order."""
@@ -130,7 +140,8 @@ class BlockWrite:
 
     ``included_pending``: hashes removed from the pending table (the block's transactions);
     ``dropped``: pending transactions that get a final "dropped" outcome in the same commit;
-    ``meta``: chain-config entries written with the block (genesis).
+    ``meta``: chain-config entries written with the block (genesis);
+    ``history``: the prior values of the keys in ``state`` (historical state).
     """
 
     block: BlockRecord
@@ -142,6 +153,7 @@ class BlockWrite:
     included_pending: Sequence[bytes] = ()
     dropped: Sequence[Outcome] = ()
     meta: Mapping[str, bytes] = field(default_factory=dict)
+    history: Sequence[HistoryRow] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from .records import (
     Outcome,
     PendingTx,
     ReceiptRecord,
+    HistoryRow,
     StateRow,
     TxRecord,
     WithdrawalRecord,
@@ -274,6 +275,10 @@ class SqlStore(abc.ABC):
                 await w.insert_many(
                     "withdrawals", "leaf_index, block_number, tx_hash, leaf",
                     [(x.leaf_index, x.block_number, x.tx_hash, x.leaf) for x in block.withdrawals])
+            if block.history:
+                # a HistoryRow is its row: (key, block_number, prior)
+                await w.insert_many("state_history", "key, block_number, prior",
+                                    _rows(block.history))
             await self._delete_pending(w, block.included_pending)
             await self._record_drops(w, block.dropped)
             await self._put_meta(w, block.meta)
@@ -388,6 +393,16 @@ class SqlStore(abc.ABC):
         row = await self._fetchone("SELECT key, tree_index, value FROM state WHERE key = ?",
                                    (bytes(key),))
         return None if row is None else StateRow(bytes(row[0]), int(row[1]), bytes(row[2]))
+
+    async def get_state_at(self, key: bytes, number: int) -> bytes | None:
+        # one statement: one snapshot, so a block written meanwhile cannot mix in
+        row = await self._fetchone(
+            "SELECT COALESCE("
+            "(SELECT prior FROM state_history WHERE key = ? AND block_number > ? "
+            "ORDER BY block_number LIMIT 1), "
+            "(SELECT value FROM state WHERE key = ?))", (bytes(key), number, bytes(key)))
+        value = None if row is None or row[0] is None else bytes(row[0])
+        return value or None
 
     async def load_pending(self) -> list[PendingTx]:
         rows = await self._fetch(f"SELECT {_PENDING_COLS} FROM pending_txs ORDER BY seq")

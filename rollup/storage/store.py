@@ -21,6 +21,7 @@ from .records import (
     Outcome,
     PendingTx,
     ReceiptRecord,
+    HistoryRow,
     StateRow,
     TxRecord,
     WithdrawalRecord,
@@ -114,6 +115,12 @@ class Store(Protocol):
         ...
 
     async def get_state(self, key: bytes) -> StateRow | None: ...
+
+    async def get_state_at(self, key: bytes, number: int) -> bytes | None:
+        """The encoded value of ``key`` after block ``number`` (None: absent), from the history
+        rows and the current state in one consistent read. Only meaningful for blocks from meta
+        ``history_from`` to the stored head (the caller checks)."""
+        ...
 
     async def load_pending(self) -> list[PendingTx]:
         """Acknowledged, not yet included transactions in arrival order."""

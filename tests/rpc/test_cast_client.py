@@ -50,6 +50,10 @@ def test_send_receipt_balance(rpc_url: str, dev_keys: list[Any]) -> None:
     receipt = json.loads(cast("receipt", tx_hash, "--json", "--rpc-url", rpc_url))
     assert receipt["status"] == "0x1" and receipt["transactionHash"] == tx_hash
     assert cast("balance", recipient, "--rpc-url", rpc_url) == str(25 * 10**16)
+    included = int(receipt["blockNumber"], 16)
+    # the state of an older block: before the transfer the recipient held nothing
+    assert cast("balance", recipient, "--block", str(included - 1), "--rpc-url", rpc_url) == "0"
+    assert cast("balance", recipient, "--block", str(included), "--rpc-url", rpc_url) == str(25 * 10**16)
     tx = json.loads(cast("tx", tx_hash, "--json", "--rpc-url", rpc_url))
     assert tx["from"].lower() == sender.address.lower()
     nonce = cast("nonce", sender.address, "--rpc-url", rpc_url)

@@ -20,6 +20,10 @@ from rollup.storage import (
     WithdrawalRecord,
     create_store,
 )
+from rollup.storage.migrate import load_migrations
+
+LATEST = max(m.version for m in load_migrations("sqlite"))
+"""The newest schema version (the highest numbered migration file)."""
 
 HOLDER = "seq-a"
 TTL = 30.0
@@ -69,14 +73,14 @@ async def leased(store):
 async def test_migrations_are_idempotent(make_store) -> None:
     first = await make_store()
     second = await make_store()
-    assert await first.schema_version() == await second.schema_version() == 1
+    assert await first.schema_version() == await second.schema_version() == LATEST
 
 
 async def test_concurrent_open_migrates_once(db_url) -> None:
     stores = [create_store(db_url) for _ in range(3)]
     await asyncio.gather(*(s.open() for s in stores))
     try:
-        assert {await s.schema_version() for s in stores} == {1}
+        assert {await s.schema_version() for s in stores} == {LATEST}
     finally:
         for s in stores:
             await s.close()
