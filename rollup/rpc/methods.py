@@ -262,19 +262,19 @@ def build_method_table(node: Any, settings: RpcSettings) -> dict[str, Handler]:
         return fmt.format_tx_status(await node.get_transaction_status(parse_hash(h, "transaction hash")))
 
     async def omni_getTask(params: list[Any]) -> Any:
-        (tid,) = _arity(params, 1, 1, "omni_getTask")
-        record = await node.get_task(parse_quantity(tid, "taskId"))
+        tid, tag = _arity(params, 1, 2, "omni_getTask")
+        record = await node.get_task(parse_quantity(tid, "taskId"), parse_block_tag(tag))
         return None if record is None else fmt.format_record(record)
 
     async def omni_getModel(params: list[Any]) -> Any:
-        (mid,) = _arity(params, 1, 1, "omni_getModel")
+        mid, tag = _arity(params, 1, 2, "omni_getModel")
         model_id: Any = parse_quantity(mid, "modelId") if not _is_hash(mid) else parse_hash(mid, "modelId")
-        record = await node.get_model(model_id)
+        record = await node.get_model(model_id, parse_block_tag(tag))
         return None if record is None else fmt.format_record(record)
 
     async def omni_getStake(params: list[Any]) -> Any:
-        (addr,) = _arity(params, 1, 1, "omni_getStake")
-        record = await node.get_stake(parse_address(addr))
+        addr, tag = _arity(params, 1, 2, "omni_getStake")
+        record = await node.get_stake(parse_address(addr), parse_block_tag(tag))
         return None if record is None else fmt.format_record(record)
 
     async def omni_getWithdrawalProof(params: list[Any]) -> Any:

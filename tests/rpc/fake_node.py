@@ -163,13 +163,13 @@ class FakeNode:
     async def get_nonce(self, address: bytes, block: Any = "latest") -> int:
         return self.nonces.get(address, 0)
 
-    async def get_task(self, task_id: int) -> Any:
+    async def get_task(self, task_id: int, block: Any = "latest") -> Any:
         return None
 
-    async def get_model(self, model_id: Any) -> Any:
+    async def get_model(self, model_id: Any, block: Any = "latest") -> Any:
         return None
 
-    async def get_stake(self, address: bytes) -> Any:
+    async def get_stake(self, address: bytes, block: Any = "latest") -> Any:
         return None
 
     async def call(self, tx_fields: Any, block: Any = "latest") -> bytes:

@@ -117,6 +117,12 @@ async def test_ai_task_with_contract_objects(w3: AsyncWeb3, dev_keys: list[Any])
     assert [log["args"]["taskId"] for log in logs] == [task_id]
     status = await w3.provider.make_request("omni_getTask", [hex(task_id)])  # type: ignore[arg-type]
     assert status["result"] is not None
+    # the same reads at the block before the task was posted (historical state)
+    before = receipt["blockNumber"] - 1
+    earlier = await w3.provider.make_request("omni_getTask", [hex(task_id), hex(before)])  # type: ignore[arg-type]
+    assert earlier["result"] is None
+    assert (await tasks.functions.taskCount().call(block_identifier=before)) == task_id - 1
+    assert (await tasks.functions.taskCount().call(block_identifier=receipt["blockNumber"])) == task_id
 
 
 async def test_gas_estimation_and_fee_history(w3: AsyncWeb3, dev_keys: list[Any]) -> None:
