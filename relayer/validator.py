@@ -22,6 +22,7 @@ same signatures.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from enum import Enum
@@ -290,22 +291,22 @@ class Validator:
             await w3.provider.disconnect()
 
 
-@click.command("validator")
+@click.group("validator", invoke_without_command=True)
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="TOML settings file.")
 @click.option("--keystore", help="BLS keystore (relayer/keystore.py); passphrase from OMNIT_VALIDATOR_PASSPHRASE.")
 @click.option("--port", type=int, help="HTTP port (default 9100).")
-def validator_cmd(config_path: str | None, keystore: str | None, port: int | None) -> None:
-    """Run a relay validator: sign final cross-chain messages and serve the signatures."""
-    import os
-
+@click.pass_context
+def validator_cmd(ctx: click.Context, config_path: str | None, keystore: str | None, port: int | None) -> None:
+    """Run a relay validator: sign final cross-chain messages and serve the signatures
+    (``keygen`` and ``register`` prepare its key)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .keystore import load_key
 
     settings = validator_settings(config_path, keystore=keystore, port=port)
     if not settings.keystore:
         raise click.UsageError("a keystore is required (--keystore or [validator] keystore)")
-    passphrase = os.environ.get("OMNIT_VALIDATOR_PASSPHRASE")
-    if passphrase is None:
-        passphrase = click.prompt("keystore passphrase", hide_input=True)
+    passphrase = _passphrase(confirm=False)
     key = load_key(settings.keystore, passphrase)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -319,3 +320,84 @@ def validator_cmd(config_path: str | None, keystore: str | None, port: int | Non
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+
+
+def _passphrase(*, confirm: bool) -> str:
+    """The keystore passphrase: OMNIT_VALIDATOR_PASSPHRASE, else asked on the terminal."""
+    import os
+
+    passphrase = os.environ.get("OMNIT_VALIDATOR_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt("keystore passphrase", hide_input=True,
+                                  confirmation_prompt=confirm)
+    return passphrase
+
+
+def _public_json(key: KeyPair) -> dict[str, Any]:
+    """What an operator shares: the public keys and the proof of possession (EVM encodings)."""
+    from .bls import prove_possession
+
+    def words(point: Any) -> list[str]:
+        return [hex(v) for v in point.to_evm()]
+
+    return {"pk1": words(key.pk1), "pk2": words(key.pk2),
+            "proofOfPossession": words(prove_possession(key))}
+
+
+@validator_cmd.command("keygen")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def validator_keygen(out: str, force: bool) -> None:
+    """Create a BLS validator key, encrypted into the keystore file OUT (passphrase from
+    OMNIT_VALIDATOR_PASSPHRASE or asked twice); print its public keys and proof of possession."""
+    from pathlib import Path
+
+    from .keystore import save_key
+
+    if Path(out).exists() and not force:
+        raise click.ClickException(f"{out} exists: choose another file or pass --force")
+    passphrase = _passphrase(confirm=True)
+    if len(passphrase) < 8:
+        raise click.ClickException("the passphrase must have at least 8 characters")
+    key = KeyPair.generate()
+    save_key(out, key, passphrase)
+    click.echo(json.dumps({"keystore": str(Path(out).resolve()), **_public_json(key)}, indent=2))
+
+
+@validator_cmd.command("register")
+@click.option("--keystore", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The validator's BLS keystore (passphrase from OMNIT_VALIDATOR_PASSPHRASE).")
+@click.option("--l1-rpc-url", required=True, help="JSON-RPC URL of the OmniTensor L1.")
+@click.option("--validator-set", "validator_set", required=True, help="Address of the L1 ValidatorSet.")
+@click.option("--private-key", envvar="OMNIT_PRIVATE_KEY", required=True,
+              help="Hex key of the account that pays for the registration (or OMNIT_PRIVATE_KEY).")
+def validator_register(keystore: str, l1_rpc_url: str, validator_set: str, private_key: str) -> None:
+    """Register the keystore's BLS key with its proof of possession on the L1 ValidatorSet (the
+    staking admin then includes it in a rotation)."""
+    from eth_account import Account
+    from web3 import AsyncHTTPProvider, AsyncWeb3
+
+    from bridge_contracts.deploy import at
+
+    from .contracts import register_keys, revert_name
+    from .keystore import KeystoreError, load_key
+
+    try:
+        key = load_key(keystore, _passphrase(confirm=False))
+    except KeystoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    account = Account.from_key(private_key)
+
+    async def go() -> None:
+        w3 = AsyncWeb3(AsyncHTTPProvider(l1_rpc_url))
+        try:
+            await register_keys(at(w3, "ValidatorSet", validator_set), [key], account)
+        finally:
+            await w3.provider.disconnect()
+
+    try:
+        asyncio.run(go())
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, the revert's name if any
+        name = revert_name(exc)
+        raise click.ClickException(f"registration failed: {name or exc}") from None
+    click.echo(json.dumps({"registered": True, **_public_json(key)}, indent=2))
