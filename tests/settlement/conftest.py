@@ -98,8 +98,10 @@ class L2:
 
 
 async def open_l2(path: Path, feed: Any = None) -> L2:
+    # blocks are made by the tests (seal_once), never by the clock: a background round could
+    # otherwise take a just-submitted transaction first and leave seal_once an empty block
     settings = NodeSettings(db_url=f"sqlite:///{path}", sequencer_id="seq-test",
-                            block_time=0.05, empty_block_interval=0)
+                            block_time=3600, empty_block_interval=0, lease_ttl=3600)
     store = create_store(settings.db_url)
     await store.open()
     await store.acquire_lease(settings.sequencer_id, 3600)
