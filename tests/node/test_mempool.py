@@ -18,7 +18,7 @@ from rollup.node.errors import (
     PoolFull,
     ReplacementUnderpriced,
 )
-from rollup.node.mempool import Admission, Mempool, PoolEntry, _hex, _Sender
+from rollup.node.mempool import Admission, Mempool, PoolEntry, Selection, _hex, _Sender
 
 BASE_FEE = 100
 
@@ -228,38 +228,9 @@ def test_restore_prefers_later_arrival() -> None:
 RefSender = _Sender
 
 
-class RefMempool:
-    def __init__(self, *, max_size, max_per_sender, gap_max, gap_time, bump_percent) -> None:
-        self.max_size = max_size
-        self.max_per_sender = max_per_sender
-        self.gap_max = gap_max
-        self.gap_time = gap_time
-        self.bump_percent = bump_percent
-        self.by_hash: dict[bytes, PoolEntry] = {}
-        self._senders: dict[bytes, RefSender] = {}
-        self._gapped: set[bytes] = set()
-        self._ready_gas = 0
-        self._now = 0.0
-
-    @property
-    def ready_gas(self) -> int:
-        return self._ready_gas
-
-    def pending_nonce(self, sender: bytes, account_nonce: int) -> int:
-        s = self._senders.get(sender)
-        return account_nonce if s is None else max(s.end, account_nonce)
-
-    @staticmethod
-    def _counted(entry: PoolEntry) -> bool:
-        return entry.durable and not entry.in_flight and entry.gapped_since is None
-
-    def _set(self, entry: PoolEntry, **changes: object) -> None:
-        before = self._counted(entry)
-        for name, value in changes.items():
-            setattr(entry, name, value)
-        after = self._counted(entry)
-        if before != after:
-            self._ready_gas += entry.tx.gas if after else -entry.tx.gas
+class RefMempool(Mempool):
+    """The reference pool: the changed paths as they were (every state change through
+    ``_set``); everything else is inherited unchanged."""
 
     def _remove(self, entry: PoolEntry) -> None:
         self._set(entry, durable=False, in_flight=False)
@@ -311,13 +282,6 @@ class RefMempool:
             self._reclassify(tx.sender, old_end)
         return Admission(entry, existing)
 
-    def _check_bump(self, old, new) -> None:
-        factor = 100 + self.bump_percent
-        min_tip = -(-old.max_priority_fee_per_gas * factor // 100)
-        min_cap = -(-old.max_fee_per_gas * factor // 100)
-        if new.max_priority_fee_per_gas < min_tip or new.max_fee_per_gas < min_cap:
-            raise ReplacementUnderpriced(_hex(new.sender), new.nonce, min_tip, min_cap)
-
     def confirm(self, entry: PoolEntry, now: float) -> None:
         sender = self._senders[entry.tx.sender]
         old = entry.replaces
@@ -332,34 +296,6 @@ class RefMempool:
         self._set(entry, durable=True, gapped_since=None if ready else now)
         if not ready:
             self._gapped.add(entry.tx.sender)
-
-    def abandon(self, entry: PoolEntry) -> None:
-        if entry.replaces is not None:
-            entry.replaces.locked = False
-            entry.replaces = None
-            if self.by_hash.get(entry.hash) is entry:
-                del self.by_hash[entry.hash]
-            return
-        self._remove(entry)
-
-    def restore(self, entry: PoolEntry, account_nonce: int, now: float) -> PoolEntry | None:
-        sender = self._senders.get(entry.tx.sender)
-        if sender is None:
-            sender = self._senders[entry.tx.sender] = RefSender(account_nonce)
-        old = sender.nonces.get(entry.tx.nonce)
-        if old is not None:
-            self._remove(old)
-            sender = self._senders.setdefault(entry.tx.sender, sender)
-        entry.gapped_since = now
-        self.by_hash[entry.hash] = entry
-        old_end = sender.end
-        sender.add(entry.tx.nonce, entry)
-        ready = entry.tx.nonce < sender.end
-        self._set(entry, durable=True, gapped_since=None if ready else now)
-        if not ready:
-            self._gapped.add(entry.tx.sender)
-        self._reclassify(entry.tx.sender, old_end, now)
-        return old
 
     def _reclassify(self, address: bytes, old_end: int, now: float | None = None) -> None:
         sender = self._senders.get(address)
@@ -378,29 +314,6 @@ class RefMempool:
                 if entry is not None and entry.durable and entry.gapped_since is None:
                     self._set(entry, gapped_since=stamp)
                     self._gapped.add(address)
-
-    def _set_base(self, address: bytes, sender: RefSender, base: int, now: float) -> None:
-        old_end = sender.end
-        sender.set_base(base)
-        self._reclassify(address, old_end, now)
-
-    def expire_gaps(self, now: float) -> list[PoolEntry]:
-        expired: list[PoolEntry] = []
-        for address in list(self._gapped):
-            sender = self._senders.get(address)
-            if sender is None:
-                self._gapped.discard(address)
-                continue
-            self._now = now
-            waiting = [e for n, e in sender.nonces.items() if n > sender.end and e.durable]
-            mine = [e for e in waiting if not e.locked and not e.in_flight
-                    and e.gapped_since is not None and now - e.gapped_since >= self.gap_time]
-            for entry in mine:
-                self._remove(entry)
-            expired.extend(mine)
-            if len(mine) == len(waiting):
-                self._gapped.discard(address)
-        return expired
 
     def selection(self, base_fee: int, account_nonce) -> RefSelection:
         return RefSelection(self, base_fee, account_nonce)
@@ -430,28 +343,8 @@ class RefMempool:
         return stale
 
 
-class RefSelection:
-    def __init__(self, pool: RefMempool, base_fee: int, account_nonce) -> None:
-        self._pool = pool
-        self._base_fee = base_fee
-        self._heap: list = []
-        self._counter = 0
-        self.taken: list[PoolEntry] = []
-        for sender in pool._senders.values():
-            self._push(sender.nonces.get(sender.base))
-
-    def _push(self, entry: PoolEntry | None) -> None:
-        if entry is None or not entry.durable or entry.locked or entry.in_flight:
-            return
-        if entry.gapped_since is not None:
-            return
-        tx = entry.tx
-        if tx.max_fee_per_gas < self._base_fee:
-            return
-        tip = effective_priority_fee(tx.max_fee_per_gas, tx.max_priority_fee_per_gas,
-                                     self._base_fee)
-        self._counter += 1
-        heapq.heappush(self._heap, (-tip, entry.seq, self._counter, entry))
+class RefSelection(Selection):
+    """The reference walk: ``pop`` marks the entry in flight through ``_set``."""
 
     def pop(self) -> PoolEntry | None:
         if not self._heap:
@@ -460,14 +353,6 @@ class RefSelection:
         self._pool._set(entry, in_flight=True)
         self.taken.append(entry)
         return entry
-
-    def accepted(self, entry: PoolEntry) -> None:
-        sender = self._pool._senders.get(entry.tx.sender)
-        if sender is not None:
-            self._push(sender.nonces.get(entry.tx.nonce + 1))
-
-    def rejected(self, entry: PoolEntry) -> None:
-        pass
 
 
 @dataclass(frozen=True)
